@@ -1,0 +1,5 @@
+export * from './key-layout'
+export * from './scripts'
+export * from './record-codec'
+export * from './operations'
+export { sha1 } from './sha1'

@@ -1,0 +1,86 @@
+/**
+ * Where everything lives in Redis. Two kinds of hash tag, so Redis Cluster can spread the data
+ * while every atomic step stays inside one slot:
+ *
+ * - a session bucket `{<prefix>:<bucket>}` holds a session hash (`:s:<id>`), its lock
+ *   (`:l:<id>`), and the bucket's expiry index (`:x`, a sorted set id → expiresAt) and id index
+ *   (`:i`, a sorted set of ids for stable, paged scans). The bucket is a hash of the id, so a
+ *   session is found from its id alone and every single-session operation is one slot.
+ * - a user index `{<prefix>:u:<userId>}`: a sorted set id → createdAt.
+ */
+export interface KeyLayout {
+  /** The namespace every key starts with (inside the hash tag). */
+  readonly prefix: string
+  /** How many session buckets (hash-tagged slots) sessions are spread over. */
+  readonly buckets: number
+  /** The bucket of a session id. */
+  bucketOf(id: string): number
+  /** The session hash. */
+  sessionKey(id: string): string
+  /** The lock of a session (same slot as the session). */
+  lockKey(id: string): string
+  /** The expiry index of a bucket: id → expiresAt. */
+  expiryIndexKey(bucket: number): string
+  /** The id index of a bucket: every id, score 0, ordered by id. */
+  idIndexKey(bucket: number): string
+  /** The per-user index: id → createdAt. */
+  userIndexKey(userId: string): string
+}
+
+/** Options of {@link createKeyLayout}. */
+export interface KeyLayoutOptions {
+  /** Namespace of every key. Default `"sk"`. Must not contain `{` or `}` (it sits inside a hash tag). */
+  prefix?: string
+  /**
+   * Number of session buckets, 1 to 16384. Default 16. Fixed for the life of the data: a
+   * different count looks sessions up in other buckets. On Cluster, sessions live in at most this
+   * many slots, so raise it (e.g. 256) before spreading sessions over more than ~8 masters.
+   */
+  buckets?: number
+}
+
+/** The default key prefix. */
+export const DEFAULT_PREFIX = 'sk'
+/** The default number of session buckets. */
+export const DEFAULT_BUCKETS = 16
+
+/**
+ * The bucket of a session id: a polynomial hash of its UTF-8 bytes. Identical to `bucket_of` in
+ * `prelude.lua`, which scripts use to find a user's sessions; never change one without the other.
+ * @example bucketOf('abc', 16) // 2
+ */
+export function bucketOf(id: string, buckets: number): number {
+  let h = 0
+  for (const byte of utf8.encode(id)) h = (h * 31 + byte) % 2147483647
+  return h % buckets
+}
+
+const utf8 = new TextEncoder()
+
+/**
+ * Builds the key layout for a prefix. Pure: no client, no I/O.
+ * @example
+ * const keys = createKeyLayout({ prefix: 'myapp' })
+ * keys.sessionKey(id) // '{myapp:7}:s:<id>'
+ */
+export function createKeyLayout(options: KeyLayoutOptions = {}): KeyLayout {
+  const prefix = options.prefix ?? DEFAULT_PREFIX
+  const buckets = options.buckets ?? DEFAULT_BUCKETS
+  if (prefix.length === 0 || /[{}]/.test(prefix)) {
+    throw new RangeError('prefix: must be a non-empty string without "{" or "}" (it sits inside a Redis Cluster hash tag)')
+  }
+  if (!Number.isInteger(buckets) || buckets < 1 || buckets > 16384) {
+    throw new RangeError('buckets: must be an integer from 1 to 16384')
+  }
+  const base = (bucket: number) => `{${prefix}:${bucket}}:`
+  return {
+    prefix,
+    buckets,
+    bucketOf: (id) => bucketOf(id, buckets),
+    sessionKey: (id) => `${base(bucketOf(id, buckets))}s:${id}`,
+    lockKey: (id) => `${base(bucketOf(id, buckets))}l:${id}`,
+    expiryIndexKey: (bucket) => `${base(bucket)}x`,
+    idIndexKey: (bucket) => `${base(bucket)}i`,
+    userIndexKey: (userId) => `{${prefix}:u:${userId}}`,
+  }
+}

@@ -9,6 +9,7 @@ import {
   type ExpirationPolicy,
 } from './expiration'
 import { Keyring } from './keyring'
+import { WriteCoalescer, type CoalescedJob } from './write-coalescer'
 import { parseManagerOptions, type SessionManagerOptions } from './options'
 import { decodePayload, encodePayload, type SessionMetadata } from './payload'
 import type { SessionRecord, SessionRef, SessionStore } from './store'
@@ -96,6 +97,11 @@ export interface WithLockOptions {
   wait?: number
 }
 
+interface UpdateJob<TData extends SessionData> {
+  apply: Updater<TData>
+  current: Session<TData> | undefined
+}
+
 const PURGE_BATCH = 1000
 const SCAN_PAGE = 1000
 const USER_ID_MAX = 512
@@ -128,6 +134,7 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
   private readonly lockWait: number
   private readonly now: () => number
   private readonly events = new SessionEventEmitter()
+  private readonly updates = new WriteCoalescer<UpdateJob<TData>, Session<TData> | null>((id, jobs) => this.flushUpdates(id, jobs))
   private readonly timer: NodeJS.Timeout | null
   private closed = false
 
@@ -259,8 +266,7 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
         : options.merge === false
           ? () => change as TData
           : (data) => ({ ...data, ...change })
-    if (this.enableLocking) return this.withLock(token, () => this.casUpdate(sessionIdFromToken(token), apply, options.current))
-    return this.casUpdate(sessionIdFromToken(token), apply, options.current)
+    return this.updates.run(sessionIdFromToken(token), { apply, current: options.current })
   }
 
   /**
@@ -499,7 +505,10 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
   async withLock<T>(token: string, fn: () => Promise<T> | T, options: WithLockOptions = {}): Promise<T> {
     this.assertOpen('withLock')
     if (!isWellFormedToken(token)) throw new InvalidTokenError('withLock needs a well-formed session token', { operation: 'withLock' })
-    const id = sessionIdFromToken(token)
+    return this.withLockById(sessionIdFromToken(token), fn, options)
+  }
+
+  private async withLockById<T>(id: string, fn: () => Promise<T> | T, options: WithLockOptions = {}): Promise<T> {
     const ttl = options.ttl ?? this.lockTtl
     const wait = options.wait ?? this.lockWait
     const started = Date.now()
@@ -520,6 +529,7 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
     }
   }
 
+
   /**
    * Stops the cleanup timer and closes the store. Later calls throw `ClosedError`.
    * @example process.on('SIGTERM', () => sessions.close())
@@ -534,21 +544,39 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
 
   // ---------------------------------------------------------------- internals
 
-  private async casUpdate(id: string, apply: Updater<TData>, current?: Session<TData>): Promise<Session<TData> | null> {
-    const session = await this.casWrite(
-      id,
-      'update',
-      async (record, now, data) => ({
-        ...record,
-        payload: this.encode(id, await apply(data.data), data.meta),
-        lastAccessedAt: now,
-        expiresAt: touchedExpiry(record, this.policy, now),
-      }),
-      current ? this.knownFromSession(current) : undefined,
-    )
+  /**
+   * One write for every update of `id` queued in this process since the last write: the jobs'
+   * functions are applied in order onto the latest data, then written with one compare-and-set.
+   * A function that throws fails only its own caller; the others are still written.
+   */
+  private async flushUpdates(id: string, jobs: CoalescedJob<UpdateJob<TData>, Session<TData> | null>[]): Promise<void> {
+    const failed = new Map<CoalescedJob<UpdateJob<TData>, Session<TData> | null>, unknown>()
+    const run = () =>
+      this.casWrite(
+        id,
+        'update',
+        async (record, now, decoded) => {
+          let data = decoded.data
+          for (const job of jobs) {
+            if (failed.has(job)) continue
+            try {
+              data = await job.input.apply(data)
+            } catch (error) {
+              failed.set(job, error)
+            }
+          }
+          return { ...record, payload: this.encode(id, data, decoded.meta), lastAccessedAt: now, expiresAt: touchedExpiry(record, this.policy, now) }
+        },
+        jobs.length === 1 && jobs[0]!.input.current ? this.knownFromSession(jobs[0]!.input.current) : undefined,
+      )
+    const session = await (this.enableLocking ? this.withLockById(id, run) : run())
     if (session) this.emit('updated', { sessionId: id, userId: session.userId, timestamp: this.now(), version: session.version })
-    return session
+    for (const job of jobs) {
+      if (failed.has(job)) job.reject(failed.get(job))
+      else job.resolve(session)
+    }
   }
+
 
   /**
    * The compare-and-set loop behind every write of an existing session. The first conflict is
@@ -575,7 +603,9 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
       if (attempt === 0) {
         record = result.current
       } else {
-        await sleep(Math.random() * Math.min(2 ** attempt, 64))
+        // Full jitter, doubling up to 1 s: the expected number of rounds then grows with the
+        // log of the number of writers rather than with the number itself.
+        await sleep(Math.random() * Math.min(2 ** attempt, 1000))
         record = await this.store.get(id, this.now())
       }
     }

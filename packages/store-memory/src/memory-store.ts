@@ -1,0 +1,439 @@
+import {
+  ClosedError,
+  StoreError,
+  slidExpiry,
+  type InsertOptions,
+  type InsertResult,
+  type LockOptions,
+  type PurgeOptions,
+  type ReplaceResult,
+  type ScanOptions,
+  type ScanPage,
+  type SessionRecord,
+  type SessionRef,
+  type SessionStore,
+  type StoreCapabilities,
+  type TouchOptions,
+} from '@sessionkit/core'
+import { ExpiryHeap } from './expiry-heap'
+import { LockTable } from './lock-table'
+import { LruList, type LruNode } from './lru-list'
+import {
+  parseMemoryStoreOptions,
+  type MemoryStoreEvent,
+  type MemoryStoreListener,
+  type MemoryStoreOptions,
+  type ResolvedMemoryStoreOptions,
+} from './options'
+
+/** A stored session: the record (owned by the store, never handed out) plus its index links. */
+interface Entry extends LruNode {
+  record: SessionRecord
+  /** Insertion sequence: the stable scan order and the scan cursor. */
+  seq: number
+  /** Deadline of this entry's current expiry-heap item (always <= record.expiresAt). */
+  indexedAt: number
+  /** Generation of the current heap item; older items of this entry are stale. */
+  generation: number
+  removed: boolean
+  newer: Entry | null
+  older: Entry | null
+}
+
+/** What `stats()` reports. */
+export interface MemoryStoreStats {
+  /** Sessions held, expired-but-not-yet-purged included. */
+  sessions: number
+  /** Users with at least one session held. */
+  users: number
+  /** Locks held (some may have passed their ttl and not been swept yet). */
+  locks: number
+  /** Items in the expiry index, stale ones included (compacted when it outgrows 2× sessions). */
+  expiryIndexSize: number
+  /** Expiry-index items purges have examined since creation: cleanup work, not a scan of all sessions. */
+  expiryIndexVisits: number
+}
+
+const CAPABILITIES: StoreCapabilities = Object.freeze({
+  nativeExpiry: false,
+  atomicInsert: true,
+  atomicUserLimit: true,
+  distributedLocks: false,
+})
+
+/** Open scan iterators kept so the next page resumes in O(1); older cursors fall back to a skip. */
+const MAX_OPEN_CURSORS = 16
+/** Entries one scan page may examine, so a page of a mostly-expired store stays cheap. */
+const MIN_SCAN_VISITS = 1000
+
+function copy(r: SessionRecord): SessionRecord {
+  // A literal with a fixed key order: one allocation, one hidden class for every record.
+  return {
+    id: r.id,
+    userId: r.userId,
+    payload: r.payload,
+    createdAt: r.createdAt,
+    lastAccessedAt: r.lastAccessedAt,
+    expiresAt: r.expiresAt,
+    absoluteExpiresAt: r.absoluteExpiresAt,
+    version: r.version,
+  }
+}
+
+function ref(r: SessionRecord): SessionRef {
+  return { id: r.id, userId: r.userId }
+}
+
+/**
+ * The in-process session store: a Map of records with an LRU bound, an expiry index (a
+ * min-heap with lazy invalidation) so cleanup never walks live sessions, a per-user index,
+ * and process-local locks. Every operation is synchronous work behind one resolved promise.
+ * Records are copied on the way in and out, so callers can never change what is stored.
+ * @example
+ * const store = new MemoryStore({ maxSessions: 50_000 })
+ * store.on('evicted', ({ id, userId }) => console.log('evicted', id, userId))
+ * const sessions = new SessionManager({ store, expiration: { strategy: 'sliding', ttl: 1800 } })
+ */
+export class MemoryStore implements SessionStore {
+  readonly name = 'memory'
+  readonly capabilities: StoreCapabilities = CAPABILITIES
+
+  readonly #options: ResolvedMemoryStoreOptions
+  readonly #records = new Map<string, Entry>()
+  readonly #users = new Map<string, Set<Entry>>()
+  readonly #lru = new LruList<Entry>()
+  readonly #heap = new ExpiryHeap<Entry>()
+  readonly #locks: LockTable
+  readonly #cursors = new Map<string, Iterator<Entry>>()
+  readonly #listeners: Record<MemoryStoreEvent, Set<MemoryStoreListener>> = { evicted: new Set(), expired: new Set() }
+  readonly #clock: () => number
+  #seq = 0
+  #sweep: NodeJS.Timeout | undefined
+  #closed = false
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#options = parseMemoryStoreOptions(options)
+    this.#clock = this.#options.now ?? Date.now
+    this.#locks = new LockTable(this.#clock)
+    if (this.#options.onEvict) this.#listeners.evicted.add(this.#options.onEvict)
+    if (this.#options.sweepIntervalMs > 0) {
+      this.#sweep = setInterval(() => this.#sweepNow(), this.#options.sweepIntervalMs)
+      this.#sweep.unref()
+    }
+  }
+
+  /**
+   * Listens for sessions the store removes on its own: `evicted` (a live session dropped to
+   * respect `maxSessions`) and `expired` (an expired session dropped to make room or by the
+   * background sweep). Sessions removed through the contract (`delete`, `purgeExpired`...) are
+   * reported by their return values instead. A throwing listener is ignored. Returns an
+   * unsubscribe function.
+   * @example const off = store.on('evicted', ({ id }) => metrics.increment('session.evicted'))
+   */
+  on(event: MemoryStoreEvent, listener: MemoryStoreListener): () => void {
+    this.#listeners[event].add(listener)
+    return () => this.off(event, listener)
+  }
+
+  /** Removes a listener added with {@link MemoryStore.on}. */
+  off(event: MemoryStoreEvent, listener: MemoryStoreListener): void {
+    this.#listeners[event].delete(listener)
+  }
+
+  /** Sessions held right now (expired ones not yet purged included). */
+  get size(): number {
+    return this.#records.size
+  }
+
+  /**
+   * Counters for dashboards and tests.
+   * @example store.stats().sessions
+   */
+  stats(): MemoryStoreStats {
+    return {
+      sessions: this.#records.size,
+      users: this.#users.size,
+      locks: this.#locks.size,
+      expiryIndexSize: this.#heap.size,
+      expiryIndexVisits: this.#heap.pops,
+    }
+  }
+
+  insert(record: SessionRecord, options: InsertOptions): Promise<InsertResult> {
+    if (this.#closed) return this.#rejectClosed('insert')
+    if (this.#records.has(record.id)) return Promise.resolve({ status: 'exists' })
+    const evicted: SessionRef[] = []
+    const { maxPerUser, now } = options
+    if (record.userId !== null && maxPerUser !== undefined) {
+      const mine = this.#users.get(record.userId)
+      if (mine && mine.size >= maxPerUser) {
+        const live: Entry[] = []
+        for (const entry of mine) if (entry.record.expiresAt > now) live.push(entry)
+        const excess = live.length + 1 - maxPerUser
+        if (excess > 0) {
+          live.sort((a, b) => a.record.createdAt - b.record.createdAt)
+          for (let i = 0; i < excess; i++) {
+            this.#remove(live[i]!)
+            evicted.push(ref(live[i]!.record))
+          }
+        }
+      }
+    }
+    const entry: Entry = {
+      record: copy(record),
+      seq: ++this.#seq,
+      indexedAt: record.expiresAt,
+      generation: 0,
+      removed: false,
+      newer: null,
+      older: null,
+    }
+    this.#records.set(record.id, entry)
+    this.#lru.pushNewest(entry)
+    this.#heap.push(entry.indexedAt, entry, entry.generation)
+    if (record.userId !== null) {
+      let mine = this.#users.get(record.userId)
+      if (!mine) this.#users.set(record.userId, (mine = new Set()))
+      mine.add(entry)
+    }
+    if (this.#records.size > this.#options.maxSessions) this.#makeRoom(now)
+    this.#compactIfBloated()
+    return Promise.resolve({ status: 'ok', evicted })
+  }
+
+  get(id: string, now: number): Promise<SessionRecord | null> {
+    if (this.#closed) return this.#rejectClosed('get')
+    const entry = this.#records.get(id)
+    if (entry === undefined || entry.record.expiresAt <= now) return Promise.resolve(null)
+    this.#lru.touch(entry)
+    return Promise.resolve(copy(entry.record))
+  }
+
+  touch(id: string, options: TouchOptions): Promise<SessionRecord | null> {
+    if (this.#closed) return this.#rejectClosed('touch')
+    const entry = this.#records.get(id)
+    const now = options.now
+    if (entry === undefined || entry.record.expiresAt <= now) return Promise.resolve(null)
+    const stored = entry.record
+    if (now - stored.lastAccessedAt >= options.touchAfterMs) {
+      stored.lastAccessedAt = now
+      stored.expiresAt = slidExpiry(stored, now, options.idleTtlMs)
+      stored.version += 1
+      // Later deadlines are left to the lazy index; only an earlier one needs a new item.
+      if (stored.expiresAt < entry.indexedAt) this.#reindex(entry)
+    }
+    this.#lru.touch(entry)
+    return Promise.resolve(copy(stored))
+  }
+
+  replace(record: SessionRecord, expectedVersion: number, now: number): Promise<ReplaceResult> {
+    if (this.#closed) return this.#rejectClosed('replace')
+    const entry = this.#records.get(record.id)
+    if (entry === undefined || entry.record.expiresAt <= now) return Promise.resolve({ status: 'missing' })
+    if (entry.record.version !== expectedVersion) return Promise.resolve({ status: 'conflict', current: copy(entry.record) })
+    const next = copy(record)
+    // userId and createdAt are immutable: the user index and the limits depend on them.
+    next.userId = entry.record.userId
+    next.createdAt = entry.record.createdAt
+    entry.record = next
+    if (next.expiresAt < entry.indexedAt) this.#reindex(entry)
+    this.#lru.touch(entry)
+    return Promise.resolve({ status: 'ok' })
+  }
+
+  delete(id: string): Promise<SessionRef | null> {
+    if (this.#closed) return this.#rejectClosed('delete')
+    const entry = this.#records.get(id)
+    if (entry === undefined) return Promise.resolve(null)
+    this.#remove(entry)
+    this.#compactIfBloated()
+    return Promise.resolve(ref(entry.record))
+  }
+
+  listByUser(userId: string, now: number): Promise<SessionRecord[]> {
+    if (this.#closed) return this.#rejectClosed('listByUser')
+    const mine = this.#users.get(userId)
+    const out: SessionRecord[] = []
+    if (mine) for (const entry of mine) if (entry.record.expiresAt > now) out.push(copy(entry.record))
+    out.sort((a, b) => b.createdAt - a.createdAt)
+    return Promise.resolve(out)
+  }
+
+  deleteByUser(userId: string, options: { exceptId?: string } = {}): Promise<SessionRef[]> {
+    if (this.#closed) return this.#rejectClosed('deleteByUser')
+    const mine = this.#users.get(userId)
+    const removed: SessionRef[] = []
+    if (mine) {
+      for (const entry of [...mine]) {
+        if (entry.record.id === options.exceptId) continue
+        this.#remove(entry)
+        removed.push(ref(entry.record))
+      }
+    }
+    this.#compactIfBloated()
+    return Promise.resolve(removed)
+  }
+
+  scan(options: ScanOptions): Promise<ScanPage> {
+    if (this.#closed) return this.#rejectClosed('scan')
+    const { limit, now, includeExpired = false } = options
+    const cursor = options.cursor ?? null
+    let iterator: Iterator<Entry>
+    let after = 0
+    if (cursor === null) iterator = this.#records.values()
+    else {
+      if (!/^\d+$/.test(cursor)) return Promise.reject(new StoreError(this.name, 'scan cursor is not one this store issued', { operation: 'scan' }))
+      after = Number(cursor)
+      const open = this.#cursors.get(cursor)
+      this.#cursors.delete(cursor)
+      iterator = open ?? this.#records.values()
+    }
+    const records: SessionRecord[] = []
+    const maxVisits = Math.max(limit * 10, MIN_SCAN_VISITS)
+    let last = after
+    let visits = 0
+    for (;;) {
+      if (records.length >= limit || visits >= maxVisits) {
+        // Map iterators stay valid while entries come and go, so the next page resumes here.
+        const next = String(last)
+        this.#cursors.set(next, iterator)
+        if (this.#cursors.size > MAX_OPEN_CURSORS) this.#cursors.delete(this.#cursors.keys().next().value!)
+        return Promise.resolve({ records, cursor: next })
+      }
+      const step = iterator.next()
+      if (step.done) return Promise.resolve({ records, cursor: null })
+      const entry = step.value
+      // A fallback iterator (cursor no longer open) starts over: skip what earlier pages covered.
+      if (entry.seq <= after) continue
+      visits++
+      last = entry.seq
+      if (includeExpired || entry.record.expiresAt > now) records.push(copy(entry.record))
+    }
+  }
+
+  purgeExpired(options: PurgeOptions): Promise<SessionRef[]> {
+    if (this.#closed) return this.#rejectClosed('purgeExpired')
+    const removed = this.#purge(options.now, options.limit ?? Infinity)
+    this.#locks.sweep()
+    return Promise.resolve(removed)
+  }
+
+  acquireLock(id: string, options: LockOptions): Promise<string | null> {
+    if (this.#closed) return this.#rejectClosed('acquireLock')
+    return Promise.resolve(this.#locks.acquire(id, options.ttlMs))
+  }
+
+  releaseLock(id: string, lockToken: string): Promise<boolean> {
+    if (this.#closed) return this.#rejectClosed('releaseLock')
+    return Promise.resolve(this.#locks.release(id, lockToken))
+  }
+
+  /** Stops the sweep timer and drops every session and lock. Safe to call twice. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    this.#closed = true
+    clearInterval(this.#sweep)
+    this.#records.clear()
+    this.#users.clear()
+    this.#lru.clear()
+    this.#heap.clear()
+    this.#cursors.clear()
+    this.#locks.clear()
+    return Promise.resolve()
+  }
+
+  /**
+   * TEST BACKDOOR, not for application code: every key and value the store holds, as strings
+   * (`session:<id>` and the record as JSON, `user:<userId>` and its session ids, `lock:<id>` and
+   * its owner token). It lets the conformance suite check what is kept in memory, e.g. that no
+   * token or plaintext data is held. It copies everything: never call it on a request path.
+   * @example runStoreConformance('memory', () => new MemoryStore(), { rawDump: ({ store }) => (store as MemoryStore).dumpForTesting() })
+   */
+  dumpForTesting(): string[] {
+    const out: string[] = []
+    for (const [id, entry] of this.#records) out.push(`session:${id}`, JSON.stringify(entry.record))
+    for (const [userId, entries] of this.#users) out.push(`user:${userId}`, ...[...entries].map((e) => e.record.id))
+    for (const [id, token] of this.#locks.entries()) out.push(`lock:${id}`, token)
+    return out
+  }
+
+  /** Removes an entry from every index; its heap items go stale and are skipped or compacted. */
+  #remove(entry: Entry): void {
+    entry.removed = true
+    this.#records.delete(entry.record.id)
+    this.#lru.remove(entry)
+    const userId = entry.record.userId
+    if (userId !== null) {
+      const mine = this.#users.get(userId)
+      if (mine) {
+        mine.delete(entry)
+        if (mine.size === 0) this.#users.delete(userId)
+      }
+    }
+  }
+
+  /** Gives the entry a new current heap item at its (earlier) deadline. */
+  #reindex(entry: Entry): void {
+    entry.indexedAt = entry.record.expiresAt
+    this.#heap.push(entry.indexedAt, entry, ++entry.generation)
+  }
+
+  /**
+   * Pops due heap items only. A stale item (removed entry, or an older generation) is dropped;
+   * the current item of an entry that was touched since is pushed again at its new deadline.
+   */
+  #purge(now: number, limit: number): SessionRef[] {
+    const removed: SessionRef[] = []
+    const visit = (_time: number, entry: Entry, generation: number) => {
+      if (entry.removed || generation !== entry.generation) return
+      if (entry.record.expiresAt <= now) {
+        this.#remove(entry)
+        removed.push(ref(entry.record))
+      } else this.#reindex(entry)
+    }
+    while (removed.length < limit && this.#heap.peekTime() <= now) this.#heap.pop(visit)
+    return removed
+  }
+
+  /** Over capacity: drop an expired session if one is due, else the least recently used. */
+  #makeRoom(now: number): void {
+    while (this.#records.size > this.#options.maxSessions) {
+      const [expired] = this.#purge(now, 1)
+      if (expired) {
+        this.#emit('expired', { ...expired, reason: 'expired' })
+        continue
+      }
+      const oldest = this.#lru.oldest
+      if (!oldest) return
+      this.#remove(oldest)
+      this.#emit('evicted', { ...ref(oldest.record), reason: 'capacity' })
+    }
+  }
+
+  /** Rebuilds the expiry index when stale items outnumber live sessions (many deletes, few purges). */
+  #compactIfBloated(): void {
+    if (this.#heap.size <= 2 * this.#records.size + 1024) return
+    this.#heap.clear()
+    for (const entry of this.#records.values()) this.#reindex(entry)
+  }
+
+  #sweepNow(): void {
+    if (this.#closed) return
+    for (const expired of this.#purge(this.#clock(), Infinity)) this.#emit('expired', { ...expired, reason: 'expired' })
+    this.#locks.sweep()
+  }
+
+  #emit(event: MemoryStoreEvent, removal: Parameters<MemoryStoreListener>[0]): void {
+    for (const listener of this.#listeners[event]) {
+      try {
+        listener(removal)
+      } catch {
+        // A listener's failure must not break the insert that made room.
+      }
+    }
+  }
+
+  #rejectClosed(operation: string): Promise<never> {
+    return Promise.reject(new ClosedError('MemoryStore', { operation }))
+  }
+}

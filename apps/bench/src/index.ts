@@ -1,1 +1,50 @@
-export {}
+// `pnpm bench [group ...] [--quick]`: runs each group in its own process, one after the other,
+// then prints one markdown table and writes results/latest.md and results/latest.json.
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FactRow, Row } from './harness'
+import { toMarkdown } from './report'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const ALL = ['memory']
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const chosen = args.filter((a) => !a.startsWith('--'))
+const groups = chosen.length ? chosen : ALL
+
+const rows: Row[] = []
+const facts: FactRow[] = []
+for (const group of groups) {
+  const out = join(tmpdir(), `sessionkit-bench-${process.pid}-${group}.json`)
+  console.error(`[bench] ${group}${quick ? ' (quick)' : ''} ...`)
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', join(here, 'run-group.ts'), group, out, quick ? 'quick' : 'full'],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: process.env },
+  )
+  if (r.status !== 0) {
+    console.error(`[bench] group ${group} failed (exit ${r.status})`)
+    process.exit(1)
+  }
+  const result = JSON.parse(readFileSync(out, 'utf8')) as { rows: Row[]; facts: FactRow[] }
+  rows.push(...result.rows)
+  facts.push(...result.facts)
+}
+
+const meta = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: `${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}`,
+  mode: quick ? 'quick (smoke: numbers not meaningful)' : 'full: warm-up, 5 rounds interleaved, medians',
+  command: `pnpm bench ${args.join(' ')}`.trim(),
+}
+const markdown = toMarkdown(rows, facts, meta)
+console.log(markdown)
+const dir = join(here, '..', 'results')
+mkdirSync(dir, { recursive: true })
+const name = quick ? 'quick' : 'latest'
+writeFileSync(join(dir, `${name}.md`), markdown)
+writeFileSync(join(dir, `${name}.json`), JSON.stringify({ meta, rows, facts }, null, 2))

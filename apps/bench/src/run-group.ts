@@ -1,0 +1,23 @@
+// Runs one benchmark group in this process and writes its rows as JSON to the path given.
+// The parent (index.ts) starts one process per group so groups never share a heap or a JIT.
+import { writeFileSync } from 'node:fs'
+import type { RunOptions } from './harness'
+import { memoryGroup } from './groups/memory'
+
+const [group, out, mode] = process.argv.slice(2)
+const quick = mode === 'quick'
+const base: RunOptions = quick
+  ? { concurrency: 1, durationMs: 200, warmupMs: 100, rounds: 2 }
+  : { concurrency: 1, durationMs: 1500, warmupMs: 1000, rounds: 5 }
+
+const groups: Record<string, () => Promise<unknown>> = {
+  memory: () => memoryGroup({ ...base, population: quick ? 10_000 : 100_000, heapCount: quick ? 20_000 : 1_000_000 }),
+}
+
+const run = groups[group ?? '']
+if (!run) {
+  console.error(`unknown group "${group}"; known: ${Object.keys(groups).join(', ')}`)
+  process.exit(2)
+}
+writeFileSync(out!, JSON.stringify(await run()))
+process.exit(0)

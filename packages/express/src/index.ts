@@ -1,1 +1,11 @@
-export {}
+export { session } from './middleware'
+export type { SessionMiddlewareOptions, SessionBindingOptions } from './options'
+export { SessionHandle, type LoginOptions } from './session-handle'
+export type { SessionCookieOptions } from './cookie-policy'
+export type { SessionRateLimitOptions } from './rate-limit'
+export { requireSession, type RequireSessionOptions } from './require-session'
+export { csrf, type CsrfOptions, type CsrfRefusal } from './csrf'
+export { sessionErrors } from './session-errors'
+export { SessionRateLimitError } from './http-errors'
+export { mergeChanges, type DataChanges } from './change-tracker'
+export type { Register, RegisteredData, DataOf } from './register'

@@ -1,0 +1,130 @@
+import type { ServerResponse } from 'node:http'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import type { Session, SessionData, SessionManager } from '@sessionkit/core'
+import { clearedSessionCookie, readSessionCookie, resolveCookiePolicy, sessionCookie, type CookiePolicy } from './cookie-policy'
+import { answerFor, sendJson } from './http-errors'
+import { parseSessionOptions, type SessionBindingOptions, type SessionMiddlewareOptions } from './options'
+import { creationLimiter } from './rate-limit'
+import type { RegisteredData } from './register'
+import { beforeEnd, beforeHeaders } from './response-hooks'
+import { SessionHandle, type CookieAction, type HandleContext } from './session-handle'
+
+/**
+ * The session middleware for Express 4 and 5.
+ *
+ * Per request: reads the token from the cookie (no cookie, or a malformed one: no store call),
+ * loads the session in one store round trip (`manager.get`, which also slides the expiry),
+ * exposes it as `req.session`, and at the end of the request saves only the top-level keys the
+ * request changed, in one compare-and-set round trip merged onto the latest version, before the
+ * headers go out. A request that changes nothing writes nothing. A store that is down answers
+ * 503 JSON within the store's timeout.
+ *
+ * @example
+ * const sessions = new SessionManager<{ cart: string[] }>({ store: new RedisStore({ url }) })
+ * app.use(session({ manager: sessions, initialData: () => ({ cart: [] }) }))
+ * app.post('/cart', (req, res) => {
+ *   req.session.data.cart.push(req.body.item)
+ *   res.json(req.session.data.cart)
+ * })
+ */
+export function session<TData extends SessionData>(options: SessionMiddlewareOptions<TData>): RequestHandler {
+  const o = parseSessionOptions(options)
+  const manager: SessionManager<TData> = o.manager
+  const policy = resolveCookiePolicy(o.cookie)
+  const limit = o.rateLimit === false ? null : creationLimiter(o.rateLimit ?? {})
+  const slides = policy.persistent && manager.expiration.strategy !== 'fixed'
+  const now = o.now ?? Date.now
+  const initialData = o.initialData ?? ((): TData => ({}) as TData)
+  const ipOf = o.clientIp ?? ((req: Request) => req.ip)
+  const binding = o.binding
+  const onError = o.onError ?? reportUnexpected
+
+  function attach(req: Request, res: Response, token: string | null, current: Session<TData> | null, startedAt: number): void {
+    const ctx: HandleContext<TData> = {
+      manager,
+      req,
+      initialData,
+      limit,
+      client: clientInfo(req, ipOf),
+      slides,
+      now,
+      startedAt,
+    }
+    const handle = new SessionHandle<TData>(ctx, token, current)
+    req.session = handle as unknown as SessionHandle<RegisteredData>
+    beforeHeaders(res, () => writeCookie(res, policy, handle.cookieAction()))
+    beforeEnd(
+      res,
+      () => (handle.hasPendingChanges() ? handle.commit() : null),
+      (error, end, args) => {
+        onError(error, req)
+        if (res.headersSent) {
+          // A streamed response already went out: it can only be finished.
+          end.apply(res, args)
+          return
+        }
+        const answer = answerFor(error)
+        if (answer) sendJson(res, answer.status, answer.body, answer.headers, end)
+        else sendJson(res, 500, { error: 'session_error', message: 'The session could not be saved.' }, {}, end)
+      },
+    )
+  }
+
+  return function sessionMiddleware(req: Request, res: Response, next: NextFunction): void {
+    if (req.session instanceof SessionHandle) return next()
+    const startedAt = now()
+    const token = readSessionCookie(req.headers.cookie, policy)
+    if (token === null) {
+      attach(req, res, null, null, startedAt)
+      return next()
+    }
+    manager.get(token).then(
+      async (current) => {
+        const mismatch = current && binding ? bindingMismatch(current, req, binding, ipOf) : null
+        if (current && mismatch) {
+          await manager.revoke(current.id, `binding-mismatch:${mismatch}`)
+          res.setHeader('Set-Cookie', clearedSessionCookie(policy))
+          sendJson(res, 401, { error: 'session_binding_mismatch', message: 'This session belongs to another client. Sign in again.' })
+          return
+        }
+        attach(req, res, token, current, startedAt)
+        next()
+      },
+    ).catch((error: unknown) => {
+      const answer = answerFor(error)
+      if (answer && !res.headersSent) sendJson(res, answer.status, answer.body, answer.headers)
+      else next(error)
+    })
+  }
+}
+
+function clientInfo(req: Request, ipOf: (req: Request) => string | undefined): { ipAddress?: string; userAgent?: string } {
+  const ipAddress = ipOf(req)
+  const userAgent = req.headers['user-agent']
+  return { ...(ipAddress ? { ipAddress } : {}), ...(userAgent ? { userAgent } : {}) }
+}
+
+/** Which bound attribute changed, or null. Sessions created without the attribute are not checked on it. */
+function bindingMismatch(current: Session<SessionData>, req: Request, binding: SessionBindingOptions, ipOf: (req: Request) => string | undefined): 'ip' | 'user-agent' | null {
+  if (binding.ip && current.ipAddress !== null && current.ipAddress !== (ipOf(req) ?? null)) return 'ip'
+  if (binding.userAgent && current.userAgent !== null && current.userAgent !== (req.headers['user-agent'] ?? null)) return 'user-agent'
+  return null
+}
+
+/** Writes the session cookie action into the headers; any Set-Cookie of the app is kept. */
+function writeCookie(res: ServerResponse, policy: CookiePolicy, action: CookieAction): void {
+  if (action.kind === 'none') return
+  const value = action.kind === 'set' ? sessionCookie(policy, action.token, action.expiresAt) : clearedSessionCookie(policy)
+  const existing = res.getHeader('Set-Cookie')
+  const others = (existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)]).filter(
+    (cookie) => !cookie.startsWith(`${policy.name}=`),
+  )
+  res.setHeader('Set-Cookie', [...others, value])
+  // A response that hands out or changes a session cookie must never be stored by a cache.
+  res.setHeader('Cache-Control', 'no-store')
+}
+
+function reportUnexpected(error: unknown): void {
+  if (answerFor(error)) return
+  console.error('[@sessionkit/express] saving the session failed:', error)
+}

@@ -1,0 +1,286 @@
+import { createHmac } from 'node:crypto'
+import type { Request } from 'express'
+import type { CreateOptions, Session, SessionData, SessionManager, Updater } from '@sessionkit/core'
+import { ChangeTracker, mergeChanges } from './change-tracker'
+import type { CreationLimiter } from './rate-limit'
+
+/** What the response hook must do with the session cookie before the headers go out. */
+export type CookieAction = { kind: 'none' } | { kind: 'set'; token: string; expiresAt: number } | { kind: 'clear' }
+
+/**
+ * Per-request plumbing the middleware hands to the handle. Not part of the public API.
+ * @internal
+ */
+export interface HandleContext<TData extends SessionData> {
+  manager: SessionManager<TData>
+  req: Request
+  initialData: () => TData
+  limit: CreationLimiter | null
+  client: CreateOptions
+  /** True when a sliding expiry should re-send the cookie (persistent cookie, not `fixed`). */
+  slides: boolean
+  now: () => number
+  startedAt: number
+}
+
+/** Options of {@link SessionHandle.login}. */
+export interface LoginOptions<TData> {
+  /**
+   * The data of the signed-in session. Default: the current (guest) data is kept, with this
+   * request's changes. A function receives that data and returns the new data (merge a guest
+   * cart into the user's, say).
+   */
+  data?: TData | Updater<TData>
+}
+
+const CSRF_CONTEXT = 'sessionkit/csrf/v1'
+
+/**
+ * `req.session`: the request's session, loaded by the middleware in one store round trip.
+ *
+ * Read and write `data` like a plain object; at the end of the request only the top-level keys
+ * this request changed are saved, merged onto the latest stored version in one compare-and-set
+ * round trip, so concurrent requests that change different keys never undo each other. A
+ * request that changes nothing writes nothing. When there is no session yet, the first change
+ * creates one (a guest session) at the end of the request.
+ *
+ * @example
+ * app.post('/cart', (req, res) => {
+ *   req.session.data.cart = [...(req.session.data.cart ?? []), req.body.item]
+ *   res.json({ items: req.session.data.cart.length })
+ * })
+ */
+export class SessionHandle<TData extends SessionData = Record<string, unknown>> {
+  readonly #ctx: HandleContext<TData>
+  readonly #tracker: ChangeTracker<TData>
+  #token: string | null
+  #current: Session<TData> | null
+  #cookie: CookieAction = { kind: 'none' }
+
+  /** @internal Created by the middleware. */
+  constructor(ctx: HandleContext<TData>, token: string | null, current: Session<TData> | null) {
+    this.#ctx = ctx
+    this.#token = current ? token : null
+    this.#current = current
+    this.#tracker = new ChangeTracker(current ? current.data : ctx.initialData())
+    // A cookie that names no live session (expired, revoked, malformed) is removed; a sliding
+    // expiry that moved on this request's touch is re-sent.
+    if (token !== null && !current) this.#cookie = { kind: 'clear' }
+    else if (current && ctx.slides && current.lastAccessedAt >= ctx.startedAt) this.#setCookie()
+  }
+
+  /** True when the request has a live session (loaded, or created earlier in this request). */
+  get exists(): boolean {
+    return this.#current !== null
+  }
+
+  /** The session id (`sha256(token)`, safe to show and to revoke by), or `null` without a session. */
+  get id(): string | null {
+    return this.#current?.id ?? null
+  }
+
+  /** The signed-in user, or `null` for a guest session or no session. */
+  get userId(): string | null {
+    return this.#current?.userId ?? null
+  }
+
+  /**
+   * The session as last read or written in this request (times, version, metadata, the data as
+   * stored), or `null`. Change data through `data`, not here.
+   */
+  get current(): Session<TData> | null {
+    return this.#current
+  }
+
+  /**
+   * The session data. Assign and delete top-level keys freely; objects changed in place
+   * (`data.cart.push(x)`) are found too. Saved at the end of the request.
+   */
+  get data(): TData {
+    return this.#tracker.proxy
+  }
+
+  /** Replaces the whole data: keys that are missing from `next` are deleted at the save. */
+  set data(next: TData) {
+    this.#tracker.replaceAll(next)
+  }
+
+  /**
+   * Atomic read-modify-write, now: `fn` receives the latest stored data (with this request's
+   * pending changes applied) and returns the new data; on a concurrent change it runs again on
+   * the newer version, so nothing is lost. One store round trip without contention. Creates the
+   * session when there is none. Resolves to the saved data, or `null` when the session was
+   * deleted meanwhile (it is not brought back).
+   * @example await req.session.update((d) => ({ ...d, count: (d.count ?? 0) + 1 }))
+   */
+  async update(fn: Updater<TData>): Promise<TData | null> {
+    const apply = this.#pendingApplied()
+    const next: Updater<TData> = async (latest) => fn(apply(latest))
+    if (!this.#current || !this.#token) {
+      await this.#create(null, next)
+      return this.#current!.data
+    }
+    const saved = await this.#ctx.manager.update(this.#token, next, { current: this.#current })
+    this.#adopt(saved)
+    return saved ? saved.data : null
+  }
+
+  /**
+   * Saves pending changes now instead of at the end of the request, and creates the session if
+   * there is none (to hand out a CSRF token before the first change, for example).
+   * @example await req.session.save(); res.render('form', { csrf: req.session.csrfToken() })
+   */
+  async save(): Promise<void> {
+    if (!this.#current) {
+      await this.#create(null, this.#pendingApplied())
+      return
+    }
+    await this.commit()
+  }
+
+  /**
+   * Signs `userId` in. An existing session is rotated (new token, old one dead at once: no
+   * session fixation), keeping its data unless `data` says otherwise; without a session one is
+   * created (this counts against the creation rate limit).
+   * @example await req.session.login(user.id, { data: (guest) => ({ ...guest, cart: mergeCarts(guest.cart, saved) }) })
+   */
+  async login(userId: string, options: LoginOptions<TData> = {}): Promise<void> {
+    const apply = this.#pendingApplied()
+    const given = options.data
+    const next: Updater<TData> = async (old) => {
+      const merged = apply(old)
+      if (given === undefined) return merged
+      return typeof given === 'function' ? (given as Updater<TData>)(merged) : given
+    }
+    if (this.#current && this.#token) {
+      const rotated = await this.#ctx.manager.rotate(this.#token, { userId, data: next })
+      if (rotated) {
+        this.#use(rotated.token, rotated.session)
+        return
+      }
+      // The session vanished meanwhile (logged out elsewhere): start a fresh one for the login.
+    }
+    await this.#create(userId, next)
+  }
+
+  /**
+   * Signs out: deletes the session and clears the cookie. Changes made afterwards in the same
+   * request start a new guest session.
+   * @example app.post('/logout', async (req, res) => { await req.session.logout(); res.redirect('/') })
+   */
+  async logout(): Promise<void> {
+    const token = this.#token
+    this.#forget()
+    if (token) await this.#ctx.manager.delete(token)
+  }
+
+  /**
+   * Deletes every session of the signed-in user, this one included, and clears the cookie.
+   * Resolves to how many were deleted. For a guest it is `logout()`.
+   * @example await req.session.logoutEverywhere()
+   */
+  async logoutEverywhere(): Promise<number> {
+    const userId = this.userId
+    if (userId === null) {
+      const had = this.exists
+      await this.logout()
+      return had ? 1 : 0
+    }
+    this.#forget()
+    return this.#ctx.manager.deleteUserSessions(userId)
+  }
+
+  /**
+   * Deletes every other session of the signed-in user ("log out other devices"), keeping this
+   * one. Resolves to how many were deleted.
+   * @example const removed = await req.session.logoutOtherDevices()
+   */
+  async logoutOtherDevices(): Promise<number> {
+    const current = this.#current
+    if (!current || current.userId === null) return 0
+    return this.#ctx.manager.deleteUserSessions(current.userId, { except: current.id })
+  }
+
+  /**
+   * The CSRF token of this session, for a form field or an `X-CSRF-Token` header; `null`
+   * without a session. Derived from the session token with HMAC-SHA-256, so nothing is stored,
+   * it changes with every login rotation, and it reveals nothing about the token.
+   * @example res.json({ csrfToken: req.session.csrfToken() })
+   */
+  csrfToken(): string | null {
+    return this.#token ? createHmac('sha256', this.#token).update(CSRF_CONTEXT).digest('base64url') : null
+  }
+
+  // ---------------------------------------------------------------- used by the middleware
+
+  /** @internal What the response hook writes: set, clear or leave the session cookie. */
+  cookieAction(): CookieAction {
+    return this.#cookie
+  }
+
+  /** @internal True when the end of the request has something to save (the cheap check). */
+  hasPendingChanges(): boolean {
+    return this.#tracker.hasChanges()
+  }
+
+  /**
+   * @internal Saves this request's changes: one compare-and-set round trip onto the latest
+   * version, or the creation of a guest session. Nothing to save, nothing written.
+   */
+  async commit(): Promise<void> {
+    const changes = this.#tracker.changes()
+    if (changes.set.length === 0 && changes.deleted.length === 0) return
+    const source = this.#tracker.snapshot()
+    const apply = (latest: TData): TData => mergeChanges(latest, source, changes)
+    if (!this.#current || !this.#token) {
+      await this.#create(null, apply)
+      return
+    }
+    this.#adopt(await this.#ctx.manager.update(this.#token, apply, { current: this.#current }))
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** The request's pending changes as a function of the latest data. */
+  #pendingApplied(): (latest: TData) => TData {
+    const changes = this.#tracker.changes()
+    const source = this.#tracker.snapshot()
+    return (latest) => mergeChanges(latest, source, changes)
+  }
+
+  async #create(userId: string | null, build: Updater<TData>): Promise<void> {
+    if (this.#ctx.limit) await this.#ctx.limit(this.#ctx.req)
+    const data = await build(this.#ctx.initialData())
+    const created = await this.#ctx.manager.create(userId, data, this.#ctx.client)
+    this.#use(created.token, created.session)
+  }
+
+  /** Takes over a saved version; `null` means the session was deleted meanwhile. */
+  #adopt(saved: Session<TData> | null): void {
+    if (!saved) {
+      this.#forget()
+      return
+    }
+    this.#current = saved
+    this.#tracker.reset(saved.data)
+    if (this.#ctx.slides) this.#setCookie()
+  }
+
+  #use(token: string, session: Session<TData>): void {
+    this.#token = token
+    this.#current = session
+    this.#tracker.reset(session.data)
+    this.#cookie = { kind: 'set', token, expiresAt: session.expiresAt }
+  }
+
+  #forget(): void {
+    this.#token = null
+    this.#current = null
+    this.#tracker.reset(this.#ctx.initialData())
+    this.#cookie = { kind: 'clear' }
+  }
+
+  #setCookie(): void {
+    if (this.#token && this.#current) this.#cookie = { kind: 'set', token: this.#token, expiresAt: this.#current.expiresAt }
+  }
+}

@@ -1,1 +1,2 @@
-export {}
+export { ZeroDbStore } from './zerodb-store'
+export type { ZeroDbStoreOptions } from './options'

@@ -136,6 +136,7 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
   private readonly events = new SessionEventEmitter()
   private readonly updates = new WriteCoalescer<UpdateJob<TData>, Session<TData> | null>((id, jobs) => this.flushUpdates(id, jobs))
   private readonly timer: NodeJS.Timeout | null
+  private readonly unwatch: (() => void) | undefined
   private closed = false
 
   constructor(options: SessionManagerOptions) {
@@ -153,6 +154,14 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
     const interval = o.cleanupInterval ?? 300
     this.timer = interval === false ? null : setInterval(() => void this.autoCleanup(), interval * 1000)
     this.timer?.unref()
+    this.unwatch = this.store.watchRemovals?.((removal) =>
+      this.emit(removal.reason === 'capacity' ? 'evicted' : 'expired', {
+        sessionId: removal.id,
+        userId: removal.userId,
+        timestamp: this.now(),
+        reason: removal.reason === 'capacity' ? 'store-capacity' : 'expired',
+      }),
+    )
   }
 
   /** The expiration policy in force (strategy and the two terms in milliseconds). */
@@ -538,6 +547,7 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
     if (this.closed) return
     this.closed = true
     if (this.timer) clearInterval(this.timer)
+    this.unwatch?.()
     await this.store.close()
     this.events.removeAllListeners()
   }

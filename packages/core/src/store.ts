@@ -164,4 +164,15 @@ export interface SessionStore {
 
   /** Releases connections and timers the store created (not a client the app passed in). */
   close(): Promise<void>
+
+  /**
+   * Optional. A store that drops sessions on its own (an LRU bound, a background sweep) reports
+   * each one here, so the manager can emit `evicted` or `expired`. Returns an unsubscribe function.
+   */
+  watchRemovals?(listener: (removal: StoreRemoval) => void): () => void
+}
+
+/** A session a store removed on its own: `capacity` (to respect a size bound) or `expired`. */
+export interface StoreRemoval extends SessionRef {
+  reason: 'capacity' | 'expired'
 }

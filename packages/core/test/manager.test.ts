@@ -280,6 +280,18 @@ describe('SessionManager: per user, admin, locks', () => {
     expect((await manager.getUserSessions('u1')).map((s) => s.data.count)).toEqual([3, 2])
   })
 
+  it('sessions a store drops on its own (capacity, sweep) are reported as evicted / expired events', async () => {
+    const { manager, store } = setup()
+    const events: string[] = []
+    manager.on('evicted', (e) => void events.push(`evicted ${e.sessionId} ${e.reason}`))
+    manager.on('expired', (e) => void events.push(`expired ${e.sessionId}`))
+    store.removalListener!({ id: 'a', userId: 'u1', reason: 'capacity' })
+    store.removalListener!({ id: 'b', userId: null, reason: 'expired' })
+    expect(events).toEqual(['evicted a store-capacity', 'expired b'])
+    await manager.close()
+    expect(store.removalListener).toBeNull()
+  })
+
   it('deleteUserSessions logs out everywhere, or everywhere else', async () => {
     const { manager } = setup()
     const keep = await manager.create('u1', { cart: [], count: 0 })

@@ -11,6 +11,7 @@ import {
   type SessionRecord,
   type SessionRef,
   type SessionStore,
+  type StoreRemoval,
   type TouchOptions,
 } from '../../src'
 
@@ -26,6 +27,15 @@ export class ReferenceStore implements SessionStore {
   readonly locks = new Map<string, { token: string; until: number }>()
   calls = 0
   closed = false
+  /** Set by tests to play a store that drops sessions on its own. */
+  removalListener: ((removal: StoreRemoval) => void) | null = null
+
+  watchRemovals(listener: (removal: StoreRemoval) => void): () => void {
+    this.removalListener = listener
+    return () => {
+      this.removalListener = null
+    }
+  }
 
   private async tick(): Promise<void> {
     this.calls++

@@ -289,11 +289,14 @@ export function userIndexRemoveCall(layout: KeyLayout, userId: string, ids: read
 }
 
 /**
- * Cluster step: the ids in a user's index, newest `createdAt` first (`ZREVRANGE`).
- * @example const ids = await send(userIndexRangeCall(keys, 'user-1'))
+ * Cluster step: a user's index entries, newest `createdAt` first (`ZREVRANGE … WITHSCORES`).
+ * @example const entries = await send(userIndexRangeCall(keys, 'user-1')) // [{ id, createdAt }]
  */
-export function userIndexRangeCall(layout: KeyLayout, userId: string): CommandCall<string[]> {
-  return commandCall(['ZREVRANGE', layout.userIndexKey(userId), '0', '-1'], (reply) =>
-    list(reply, 'user index').map((id) => String(id)),
-  )
+export function userIndexRangeCall(layout: KeyLayout, userId: string): CommandCall<Array<{ id: string; createdAt: number }>> {
+  return commandCall(['ZREVRANGE', layout.userIndexKey(userId), '0', '-1', 'WITHSCORES'], (reply) => {
+    const items = list(reply, 'user index')
+    const entries: Array<{ id: string; createdAt: number }> = []
+    for (let i = 0; i + 1 < items.length; i += 2) entries.push({ id: String(items[i]), createdAt: Number(items[i + 1]) })
+    return entries
+  })
 }

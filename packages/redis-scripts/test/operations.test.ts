@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import type { SessionRecord } from '@sessionkit/core'
+import type { ScanPage, SessionRecord } from '@sessionkit/core'
 import {
   acquireLockCall,
   createKeyLayout,
@@ -154,7 +154,7 @@ describe('scan and purge', () => {
         const seen: string[] = []
         let cursor: string | null = null
         do {
-          const page = await send(redis, scanCall(keys, { cursor, limit: 3, now: NOW + 100, includeExpired }, topology))
+          const page: ScanPage = await send(redis, scanCall(keys, { cursor, limit: 3, now: NOW + 100, includeExpired }, topology))
           expect(page.records.length).toBeLessThanOrEqual(3)
           seen.push(...page.records.map((r) => r.id))
           cursor = page.cursor

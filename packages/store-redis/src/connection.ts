@@ -1,0 +1,72 @@
+import { ConfigError } from '@sessionkit/core'
+import type { Topology } from '@sessionkit/redis-scripts'
+import { Redis, type Cluster, type RedisOptions } from 'ioredis'
+
+/** A client the store talks through, and whether the store owns (and so closes) it. */
+export interface StoreConnection {
+  client: Redis | Cluster
+  owned: boolean
+  topology: Topology
+}
+
+/**
+ * ioredis settings for a client the store creates, chosen so that a Redis outage fails fast and
+ * heals by itself:
+ * - the offline queue stays on, so calls made while connecting (right after construction, or
+ *   during a blip) wait for the connection instead of failing; the store's own timeout bounds
+ *   each of them;
+ * - `maxRetriesPerRequest: 1` flushes that queue with an error after two failed reconnects, so
+ *   it cannot grow while Redis is down;
+ * - reconnects every 50–500 ms, so the store works again soon after Redis returns;
+ * - auto-pipelining batches the calls of one event-loop tick into one write (fewer syscalls at
+ *   high concurrency; every call is still its own command).
+ * Any of these can be overridden in the options passed to the store.
+ */
+export function ownedClientDefaults(commandTimeout: number): RedisOptions {
+  return {
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: Math.max(commandTimeout, 1000),
+    retryStrategy: (times: number) => Math.min(50 * times, 500),
+    enableAutoPipelining: true,
+  }
+}
+
+function isClient(value: unknown): value is Redis | Cluster {
+  return typeof value === 'object' && value !== null && typeof (value as Redis).evalsha === 'function'
+}
+
+/**
+ * Opens or adopts the client described by the connection part of the store's first argument.
+ * @example openConnection({ url: 'redis://127.0.0.1:6379' }, 2000)
+ */
+export function openConnection(connection: Record<string, unknown>, commandTimeout: number): StoreConnection {
+  if ('client' in connection) {
+    const { client, ...rest } = connection
+    if (!isClient(client)) throw new ConfigError('client', 'must be an ioredis Redis or Cluster instance')
+    if (Object.keys(rest).length > 0) throw new ConfigError(Object.keys(rest)[0]!, 'cannot be combined with client: configure the client itself')
+    rejectKeyPrefix(client.options as { keyPrefix?: string })
+    return { client, owned: false, topology: client.isCluster ? 'cluster' : 'single' }
+  }
+  const { url, ...options } = connection as RedisOptions & { url?: unknown }
+  rejectKeyPrefix(options)
+  const settings = { ...ownedClientDefaults(commandTimeout), ...options }
+  let client: Redis
+  if (url !== undefined) {
+    if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) throw new ConfigError('url', 'must be a redis:// or rediss:// URL')
+    client = new Redis(url, settings)
+  } else {
+    client = new Redis(settings)
+  }
+  // Connection errors surface as typed errors on the calls; without a listener ioredis would
+  // print each reconnect failure.
+  client.on('error', () => {})
+  return { client, owned: true, topology: 'single' }
+}
+
+/** ioredis' keyPrefix would prefix declared KEYS but not the keys scripts derive: refuse it. */
+function rejectKeyPrefix(options: { keyPrefix?: string } | undefined): void {
+  if (options?.keyPrefix) {
+    throw new ConfigError('keyPrefix', 'is not supported (scripts derive keys Redis-side); use the store option prefix instead')
+  }
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto'
+import express5 from 'express'
+import express4 from 'express4'
+import type { SessionStore } from '@sessionkit/core'
+import { MemoryStore } from '@sessionkit/store-memory'
+
+export type ExpressModule = typeof express5
+
+/** A store for one test, with the call counts the tests assert on and its own cleanup. */
+export interface TestStore {
+  store: SessionStore
+  /** Store method calls since creation (or the last `calls.clear()`), by method name. */
+  calls: Map<string, number>
+  /** Total store calls since the last `calls.clear()`. */
+  total(): number
+  cleanup(): Promise<void>
+}
+
+/** A place the middleware runs: an Express major and a store backend. */
+export interface Target {
+  name: string
+  express: ExpressModule
+  makeStore(): Promise<TestStore>
+}
+
+/**
+ * Counts calls to the store's methods. Every method of a sessionkit store is one backend round
+ * trip, so the counts are the round trips a request costs. The store itself is untouched.
+ */
+export function counting(store: SessionStore, cleanup: () => Promise<void>): TestStore {
+  const calls = new Map<string, number>()
+  const proxy = new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown
+      if (typeof value !== 'function' || typeof key !== 'string') return value
+      return (...args: unknown[]) => {
+        if (key !== 'close') calls.set(key, (calls.get(key) ?? 0) + 1)
+        return (value as (...a: unknown[]) => unknown).apply(target, args)
+      }
+    },
+  })
+  return { store: proxy, calls, total: () => [...calls.values()].reduce((a, b) => a + b, 0), cleanup }
+}
+
+export const memory = (): Promise<TestStore> => {
+  const store = new MemoryStore()
+  return Promise.resolve(counting(store, () => store.close()))
+}
+
+export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+/** A unique key prefix per test, so tests never touch each other's keys (or anyone else's). */
+export function uniquePrefix(): string {
+  return `sk-express-test:${randomUUID()}:`
+}
+
+export const targets: Target[] = [
+  { name: 'express 5 + memory', express: express5, makeStore: memory },
+  { name: 'express 4 + memory', express: express4 as unknown as ExpressModule, makeStore: memory },
+]

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto'
+import { generateToken, sessionIdFromToken, type SessionRecord } from '@sessionkit/core'
 import { startZeroDbEmulator, type ZeroDbEmulator, type ZeroDbEmulatorOptions } from '@sessionkit/testkit/zerodb'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { ZeroDbStore, type ZeroDbStoreOptions } from '../src/index'
@@ -53,4 +55,19 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
     return error as Error
   }
   throw new Error('expected the call to fail, but it succeeded')
+}
+
+/** A live record for `now`: a real session id, a unique user and payload, version 1. */
+export function makeRecord(now: number, fields: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    id: sessionIdFromToken(generateToken()),
+    userId: `user-${randomBytes(4).toString('hex')}`,
+    payload: JSON.stringify({ note: randomBytes(4).toString('hex') }),
+    createdAt: now,
+    lastAccessedAt: now,
+    expiresAt: now + 600_000,
+    absoluteExpiresAt: null,
+    version: 1,
+    ...fields,
+  }
 }

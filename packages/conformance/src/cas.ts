@@ -83,9 +83,10 @@ export function casTests(factory: StoreFactory, options: ConformanceOptions = {}
       for (const record of records) await h.insert(record)
       await Promise.all(
         records.flatMap((record, i) => {
-          const replace = h.store.replace({ ...record, payload: 'late write', version: 2 }, 1, t0)
-          const del = h.store.delete(record.id)
-          return i % 2 === 0 ? [replace, del] : [del, replace]
+          // Both in flight at once, sent in either order.
+          const replace = () => h.store.replace({ ...record, payload: 'late write', version: 2 }, 1, t0)
+          const del = () => h.store.delete(record.id)
+          return i % 2 === 0 ? [replace(), del()] : [del(), replace()]
         }),
       )
       for (const record of records) expect(await h.store.get(record.id, t0)).toBeNull()

@@ -110,6 +110,12 @@ describe('upstash REST server: fault injection', () => {
     expect(new Set(first)).toEqual(new Set([200, 500, 'dropped']))
   })
 
+  it('rejects fault settings that make no sense', () => {
+    expect(() => server.faults.set({ status500: -1 })).toThrow(RangeError)
+    expect(() => server.faults.set({ drop: { probability: 2 } })).toThrow(RangeError)
+    expect(() => server.faults.set({ latencyMs: -5 })).toThrow(RangeError)
+  })
+
   it('clears faults on reset', async () => {
     server.faults.set({ status500: 5 })
     server.reset()

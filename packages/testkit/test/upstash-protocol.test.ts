@@ -239,6 +239,12 @@ describe('upstash REST server: failures the client sees', () => {
     expect(server.counters.snapshot().commands.total).toBe(0)
   })
 
+  it('answers an unknown route with 404: a client pointed at a wrong base path throws', async () => {
+    const redis = client({ url: `${server.url}/v2` })
+    await expect(redis.get(key('x'))).rejects.toThrow(/Not found: \/v2/)
+    expect(server.counters.snapshot().responses).toEqual({ 404: 1 })
+  })
+
   it('answers 500 when Redis is unreachable, and the client throws', async () => {
     const down = await startUpstashServer({ redisUrl: `redis://127.0.0.1:${await freePort()}` })
     try {

@@ -64,12 +64,25 @@ describe.each(targets)('session middleware on $name', (target) => {
     const client = app.client()
     const first = await client.post('/set/a', { value: 1 })
     const firstExpiry = new Date(String(first.cookies[0]!.attributes.expires)).getTime()
-    await new Promise((r) => setTimeout(r, 1100))
+    app.clock.advance(60_000)
     const read = await client.get('/me')
     const cookie = read.cookies.find((c) => c.name === COOKIE)!
     expect(cookie.value).toBe(client.cookie)
     expect(new Date(String(cookie.attributes.expires)).getTime()).toBeGreaterThan(firstExpiry)
     expect(read.headers.get('cache-control')).toBe('no-store')
+  })
+
+  it('an expired session is no session: its cookie is cleared and a change starts a new one', async () => {
+    const client = app.client()
+    await client.post('/set/a', { value: 1 })
+    const old = client.cookie
+    app.clock.advance(31 * 60_000) // past the default 30 min idle timeout
+    const read = await client.get('/me')
+    expect(read.body.exists).toBe(false)
+    expect(client.cookie).toBeNull()
+    await client.post('/set/b', { value: 2 })
+    expect(client.cookie).not.toBe(old)
+    expect((await client.get('/me')).body.data).toEqual({ b: 2 })
   })
 
   it.each([

@@ -61,8 +61,18 @@ const h =
     fn(req, res).catch(next)
   }
 
+/** A clock that only moves when the test says so (starting at the real time). */
+export class Clock {
+  private offset = 0
+  readonly now = (): number => Date.now() + this.offset
+  advance(ms: number): void {
+    this.offset += ms
+  }
+}
+
 export interface TestApp {
   url: string
+  clock: Clock
   manager: SessionManager<Data>
   hooks: Hooks
   client(): Client
@@ -85,12 +95,13 @@ export async function startApp(
     cookieName?: string
   } = {},
 ): Promise<TestApp> {
-  const manager = new SessionManager<Data>({ store: store.store, cleanupInterval: false, ...options.manager })
+  const clock = new Clock()
+  const manager = new SessionManager<Data>({ store: store.store, cleanupInterval: false, now: clock.now, ...options.manager })
   const hooks: Hooks = {}
   const app = express()
   app.set('trust proxy', 'loopback')
   app.use(express.json())
-  app.use(session<Data>({ manager, ...options.session }))
+  app.use(session<Data>({ manager, now: clock.now, ...options.session }))
 
   app.get('/me', (req, res) => {
     res.json({ exists: req.session.exists, id: req.session.id, userId: req.session.userId, data: req.session.data })
@@ -152,6 +163,7 @@ export async function startApp(
   const running: RunningApp = await listen(app)
   return {
     url: running.url,
+    clock,
     manager,
     hooks,
     client: () => new Client(running.url, options.cookieName ?? COOKIE),

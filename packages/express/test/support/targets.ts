@@ -3,6 +3,8 @@ import express5 from 'express'
 import express4 from 'express4'
 import type { SessionStore } from '@sessionkit/core'
 import { MemoryStore } from '@sessionkit/store-memory'
+import { RedisStore } from '@sessionkit/store-redis'
+import { Redis } from 'ioredis'
 
 export type ExpressModule = typeof express5
 
@@ -51,10 +53,43 @@ export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 /** A unique key prefix per test, so tests never touch each other's keys (or anyone else's). */
 export function uniquePrefix(): string {
-  return `sk-express-test:${randomUUID()}:`
+  return `skx-${randomUUID()}`
+}
+
+/**
+ * Deletes every key under `prefix` (the store's keys all start with `{<prefix>:`), with SCAN:
+ * never FLUSHDB on a shared Redis.
+ */
+export async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  try {
+    await client.connect()
+    let cursor = '0'
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `{${prefix}:*`, 'COUNT', 1000)
+      if (keys.length > 0) await client.del(...keys)
+      cursor = next
+    } while (cursor !== '0')
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** A RedisStore on the shared test Redis under a fresh prefix; cleanup deletes only its keys. */
+export const redis = (): Promise<TestStore> => {
+  const prefix = uniquePrefix()
+  const store = new RedisStore({ url: redisUrl, prefix })
+  return Promise.resolve(
+    counting(store, async () => {
+      await store.close()
+      await deletePrefix(redisUrl, prefix)
+    }),
+  )
 }
 
 export const targets: Target[] = [
   { name: 'express 5 + memory', express: express5, makeStore: memory },
   { name: 'express 4 + memory', express: express4 as unknown as ExpressModule, makeStore: memory },
+  { name: 'express 5 + redis', express: express5, makeStore: redis },
+  { name: 'express 4 + redis', express: express4 as unknown as ExpressModule, makeStore: redis },
 ]

@@ -29,6 +29,10 @@ function sanitize(error: unknown): Error {
 export function toSessionError(error: unknown, operation: string): SessionError {
   if (error instanceof SessionError) return error
   const cause = sanitize(error)
+  if (error instanceof RangeError) {
+    // A caller mistake caught before any I/O, e.g. a scan cursor this store never returned.
+    return new StoreError(STORE_NAME, `${operation}: ${cause.message}`, { operation, cause })
+  }
   if (error instanceof MalformedReplyError) {
     return new StoreError(STORE_NAME, `${operation}: ${cause.message}; are these keys written by another program?`, { operation, cause })
   }
@@ -44,6 +48,15 @@ export function isNoScript(error: unknown): boolean {
 }
 
 /**
+ * The error of a call that got no reply within `ms`.
+ * @example reject(timeoutError('get', 2000))
+ */
+export function timeoutError(operation: string, ms: number): StoreUnavailableError {
+  const cause = Object.assign(new Error(`no reply within ${ms} ms`), { name: 'TimeoutError' })
+  return new StoreUnavailableError(STORE_NAME, `${operation} did not answer within ${ms} ms`, { operation, cause })
+}
+
+/**
  * Settles like `promise`, or rejects with `StoreUnavailableError` after `ms`. One timer per
  * call, unref'd and cleared on settle; the late result of a timed-out call is absorbed, so it
  * never becomes an unhandled rejection.
@@ -51,10 +64,7 @@ export function isNoScript(error: unknown): boolean {
  */
 export function bounded<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const cause = Object.assign(new Error(`no reply within ${ms} ms`), { name: 'TimeoutError' })
-      reject(new StoreUnavailableError(STORE_NAME, `${operation} did not answer within ${ms} ms`, { operation, cause }))
-    }, ms)
+    const timer = setTimeout(() => reject(timeoutError(operation, ms)), ms)
     timer.unref()
     promise.then(
       (value) => {

@@ -35,7 +35,7 @@ import type { Cluster, Redis } from 'ioredis'
 import { ClusterSteps } from './cluster-steps'
 import { openConnection } from './connection'
 import { parseStoreOptions, splitConnection, type RedisConnection, type RedisStoreOptions } from './options'
-import { STORE_NAME, bounded, isNoScript, toSessionError } from './redis-errors'
+import { STORE_NAME, bounded, isNoScript, timeoutError, toSessionError } from './redis-errors'
 
 /**
  * A sessionkit store on Redis through ioredis: standalone, Sentinel or Cluster. Each operation is
@@ -81,32 +81,41 @@ export class RedisStore implements SessionStore {
     this.#cluster = new ClusterSteps(this.keys, (call, operation) => this.#send(call, operation))
   }
 
-  /** Sends one call: a plain command, or EVALSHA with an EVAL fallback on NOSCRIPT. */
+  /**
+   * Sends one call: a plain command, or EVALSHA with an EVAL fallback on NOSCRIPT. The hot path:
+   * one promise and one timer per call, no intermediate promise chain.
+   */
   #send<R>(call: RedisCall<R>, operation: string): Promise<R> {
     if (this.#closed) return Promise.reject(new ClosedError('the Redis store', { operation }))
-    let pending: Promise<unknown>
-    if (call.kind === 'command') {
-      const [command, ...args] = call.command
-      pending = this.client.call(command!, ...args)
-    } else {
-      const { script, keys, args } = call
-      pending = this.client.evalsha(script.sha1, keys.length, ...keys, ...args).catch((error: unknown) => {
-        if (!isNoScript(error)) throw error
-        return this.client.eval(script.source, keys.length, ...keys, ...args)
-      })
-    }
-    return bounded(pending, this.#timeout, operation).then(
-      (reply) => {
+    const client = this.client
+    const ms = this.#timeout
+    return new Promise<R>((resolve, reject) => {
+      const timer = setTimeout(() => reject(timeoutError(operation, ms)), ms)
+      timer.unref()
+      const settle = (reply: unknown) => {
+        clearTimeout(timer)
         try {
-          return call.parse(reply)
+          resolve(call.parse(reply))
         } catch (error) {
-          throw toSessionError(error, operation)
+          reject(toSessionError(error, operation))
         }
-      },
-      (error: unknown) => {
-        throw toSessionError(error, operation)
-      },
-    )
+      }
+      const fail = (error: unknown) => {
+        clearTimeout(timer)
+        reject(toSessionError(error, operation))
+      }
+      if (call.kind === 'command') {
+        const [command, ...args] = call.command
+        client.call(command!, ...args).then(settle, fail)
+        return
+      }
+      const { script, keys, args } = call
+      client.evalsha(script.sha1, keys.length, ...keys, ...args).then(settle, (error: unknown) => {
+        // The server lost its script cache (restart, failover, SCRIPT FLUSH): send the source once.
+        if (isNoScript(error)) client.eval(script.source, keys.length, ...keys, ...args).then(settle, fail)
+        else fail(error)
+      })
+    })
   }
 
   insert(record: SessionRecord, options: InsertOptions): Promise<InsertResult> {

@@ -21,6 +21,7 @@ export interface TestStore {
 /** A place the middleware runs: an Express major and a store backend. */
 export interface Target {
   name: string
+  backend: 'memory' | 'redis'
   express: ExpressModule
   makeStore(): Promise<TestStore>
 }
@@ -88,8 +89,8 @@ export const redis = (): Promise<TestStore> => {
 }
 
 export const targets: Target[] = [
-  { name: 'express 5 + memory', express: express5, makeStore: memory },
-  { name: 'express 4 + memory', express: express4 as unknown as ExpressModule, makeStore: memory },
-  { name: 'express 5 + redis', express: express5, makeStore: redis },
-  { name: 'express 4 + redis', express: express4 as unknown as ExpressModule, makeStore: redis },
+  { name: 'express 5 + memory', backend: 'memory', express: express5, makeStore: memory },
+  { name: 'express 4 + memory', backend: 'memory', express: express4 as unknown as ExpressModule, makeStore: memory },
+  { name: 'express 5 + redis', backend: 'redis', express: express5, makeStore: redis },
+  { name: 'express 4 + redis', backend: 'redis', express: express4 as unknown as ExpressModule, makeStore: redis },
 ]

@@ -49,9 +49,11 @@ const fn = <T>() => z.custom<T>((v) => typeof v === 'function', { error: 'must b
 
 const schema = z
   .object({
+    // z.number() refuses Infinity, which is a meaningful value here ("no bound").
     maxSessions: z
-      .number({ error: 'must be a number' })
-      .refine((v) => v === Infinity || (Number.isInteger(v) && v >= 1), 'must be a whole number of at least 1, or Infinity')
+      .custom<number>((v) => v === Infinity || (Number.isInteger(v) && (v as number) >= 1), {
+        error: 'must be a whole number of at least 1, or Infinity',
+      })
       .default(DEFAULT_MAX_SESSIONS),
     sweepIntervalMs: z.number({ error: 'must be a number' }).int('must be whole milliseconds').min(0, 'must be 0 (off) or more').default(0),
     onEvict: fn<MemoryStoreListener>().optional(),

@@ -14,6 +14,9 @@ import {
   replaceCall,
   scanCall,
   touchCall,
+  userIndexAddCall,
+  userIndexRangeCall,
+  userIndexRemoveCall,
   type KeyLayout,
   type Topology,
 } from '../src/index'
@@ -177,6 +180,20 @@ describe('scan and purge', () => {
     expect(first.length).toBe(2)
     expect(await send(redis, getCall(keys, live.id, NOW + 100))).toEqual(live)
     expect(await redis.zrange(keys.userIndexKey('user-1'), 0, -1)).toEqual([live.id])
+  })
+})
+
+describe('cluster steps', () => {
+  it('adds, ranges newest first with createdAt, and removes user index entries', async () => {
+    const keys = layout()
+    const [a, b] = [record({ createdAt: NOW }), record({ createdAt: NOW + 5 })]
+    for (const r of [a, b]) await send(redis, userIndexAddCall(keys, { ...r, userId: 'user-1' }))
+    expect(await send(redis, userIndexRangeCall(keys, 'user-1'))).toEqual([
+      { id: b.id, createdAt: NOW + 5 },
+      { id: a.id, createdAt: NOW },
+    ])
+    await send(redis, userIndexRemoveCall(keys, 'user-1', [a.id, b.id]))
+    expect(await keysOf(keys)).toEqual([])
   })
 })
 

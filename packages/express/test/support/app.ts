@@ -6,6 +6,13 @@ import type { ExpressModule, TestStore } from './targets'
 
 export type Data = Record<string, unknown> & { cart?: string[]; count?: number }
 
+// What an app does once: tell the types which manager `req.session` belongs to.
+declare module '../../src/register' {
+  interface Register {
+    manager: SessionManager<Data>
+  }
+}
+
 /** A promise the test resolves by hand, to hold a request in flight. */
 export class Gate {
   readonly wait: Promise<void>

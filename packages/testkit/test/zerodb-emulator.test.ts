@@ -61,6 +61,20 @@ describe('zerodb emulator: authentication and routing', () => {
     }
   })
 
+  it('answers 403 to writes made with a read-only key, and serves its reads', async () => {
+    const guarded = await startZeroDbEmulator({ readOnlyApiKey: 'read-only' })
+    try {
+      await client(guarded)('POST', '/tables', { name: 't' })
+      const reader = client(guarded, { apiKey: 'read-only' })
+      expect((await reader('POST', '/tables/t/query', {})).status).toBe(200)
+      const write = await reader('POST', '/tables/t/rows', { row_data: {} })
+      expect(write).toMatchObject({ status: 403, body: { detail: 'Insufficient permissions' } })
+      expect(guarded.tables.get('t')!.rows.size).toBe(0)
+    } finally {
+      await guarded.close()
+    }
+  })
+
   it('answers 404 Not Found for unknown routes and names the project when it is unknown', async () => {
     const unknown = await api('GET', '/nothing-here')
     expect(unknown).toMatchObject({ status: 404, body: { detail: 'Not Found' } })

@@ -13,6 +13,11 @@ import { type EmulatorTables, loadTables, persistTables } from './state'
 export interface ZeroDbEmulatorOptions {
   /** The key clients must send in `X-API-Key`. Default `'test-api-key'`. */
   apiKey?: string
+  /**
+   * A second key that may only read (`GET` routes and `POST /query`): its writes answer
+   * `403 {"detail": "Insufficient permissions"}`, as ZeroDB does for a key without write access.
+   */
+  readOnlyApiKey?: string
   /** The one project this emulator serves. Default `'test-project'`. */
   projectId?: string
   /** Port on 127.0.0.1; default 0 (a free port). */
@@ -42,6 +47,15 @@ export interface ZeroDbEmulator {
   /** Stops listening and closes every open connection. */
   close(): Promise<void>
 }
+
+/** The routes a read-only key may call. */
+const READ_ROUTES = new Set<RouteKey>([
+  'GET /tables',
+  'GET /tables/{table}',
+  'GET /tables/{table}/rows',
+  'GET /tables/{table}/rows/{row_id}',
+  'POST /tables/{table}/query',
+])
 
 /** Largest request body accepted, like a gateway's limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -136,9 +150,15 @@ export async function startZeroDbEmulator(options: ZeroDbEmulatorOptions = {}): 
     requestProject: string,
     params: Record<string, string>,
   ): Promise<HandlerResult> {
-    if (request.headers['x-api-key'] !== apiKey) {
+    const key = request.headers['x-api-key']
+    const readOnly = options.readOnlyApiKey !== undefined && key === options.readOnlyApiKey
+    if (key !== apiKey && !readOnly) {
       request.resume()
       throw new HttpError(401, { detail: 'Invalid API key' })
+    }
+    if (readOnly && !READ_ROUTES.has(route)) {
+      request.resume()
+      throw new HttpError(403, { detail: 'Insufficient permissions' })
     }
     if (requestProject !== projectId) {
       request.resume()

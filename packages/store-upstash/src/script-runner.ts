@@ -12,6 +12,12 @@ import { isNoScript, RequestTimeoutError, STORE_NAME, toTypedError, UpstashReply
  */
 export class ScriptRunner {
   private readonly loaded = new Set<string>()
+  /**
+   * Scripts that met NOSCRIPT again after an EVAL had loaded them: a server whose EVAL does not
+   * fill the script cache. They stay on EVAL, one request each, instead of paying two.
+   */
+  private readonly evalOnly = new Set<string>()
+  private readonly missedAfterLoad = new Set<string>()
 
   constructor(
     private readonly requester: Requester,
@@ -48,10 +54,12 @@ export class ScriptRunner {
       } catch (error) {
         if (!isNoScript(error)) throw error
         this.loaded.delete(script.sha1)
+        if (this.missedAfterLoad.has(script.sha1)) this.evalOnly.add(script.sha1)
+        this.missedAfterLoad.add(script.sha1)
       }
     }
     const reply = await this.send(['eval', script.source, ...tail], signal)
-    this.loaded.add(script.sha1)
+    if (!this.evalOnly.has(script.sha1)) this.loaded.add(script.sha1)
     return reply
   }
 

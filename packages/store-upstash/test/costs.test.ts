@@ -113,6 +113,23 @@ describe('cost per operation (requests and billed commands)', () => {
     ).toEqual({ requests: 1, rest: { evalsha: 1 }, billed: 2 })
   })
 
+  it('recovers from a flushed script cache with one EVAL, then goes back to EVALSHA', async () => {
+    const store = newStore()
+    const now = Date.now()
+    const record = makeRecord(now, { userId: 'user-f' })
+    await store.insert(record, { now })
+    const touch = (at: number) => store.touch(record.id, { now: at, idleTtlMs: 60_000, touchAfterMs: 0 })
+    await touch(now + 1)
+    await direct.script('FLUSH')
+    expect(await measure('touch after SCRIPT FLUSH', () => touch(now + 2))).toMatchObject({ requests: 2, rest: { evalsha: 1, eval: 1 } })
+    expect(await measure('touch, reloaded', () => touch(now + 3))).toMatchObject({ requests: 1, rest: { evalsha: 1 } })
+    // A second miss after a load: this server's EVAL does not seem to fill the cache; stay on EVAL.
+    await direct.script('FLUSH')
+    await touch(now + 4)
+    expect(await measure('touch, EVAL only', () => touch(now + 5))).toMatchObject({ requests: 1, rest: { eval: 1 } })
+    expect((await store.get(record.id, now + 5))!.lastAccessedAt).toBe(now + 5)
+  })
+
   it('costs of the other operations (one request each; commands grow with what they touch)', async () => {
     const store = newStore()
     const now = Date.now()

@@ -251,7 +251,10 @@ export class ZeroDbStore implements SessionStore {
     for (let round = 0; round < MAX_PAGES && removed.size < cap; round++) {
       const batch = Math.min(MAX_BULK, cap - removed.size)
       const page = await this.#api.query(call, { kind: 'session', exp: due }, { sort: { exp: 1 }, limit: batch })
-      const expired = dedupe(page.rows.map(fromRow)).filter((session) => !isLive(session.record, now))
+      const expired = dedupe(page.rows.map(fromRow)).filter(
+        (session) => !isLive(session.record, now) && !removed.has(session.record.id),
+      )
+      // Nothing new (rows that a delete did not remove come back): stop rather than loop.
       if (expired.length === 0) break
       // The expiry guard stays in the delete: a record slid by a touch in between is kept.
       await this.#deleteIds(

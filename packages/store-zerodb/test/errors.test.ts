@@ -6,7 +6,7 @@ import { ZeroDbStore } from '../src/index'
 import { makeRecord, rejection, useEmulator } from './helpers'
 
 describe('ZeroDbStore error messages a user can act on', () => {
-  const zerodb = useEmulator({ apiKey: 'the-right-key', projectId: 'proj-42' })
+  const zerodb = useEmulator({ apiKey: 'the-right-key', projectId: 'proj-42', readOnlyApiKey: 'read-only-key' })
 
   it('a wrong API key is a ConfigError naming apiKey, without the key', async () => {
     const store = zerodb.store({ apiKey: 'sk-wrong-key-123' })
@@ -16,6 +16,18 @@ describe('ZeroDbStore error messages a user can act on', () => {
     expect(error.message).toMatch(/ZeroDB rejected the API key \(401 Invalid API key\): check apiKey/)
     expect(error.message).not.toContain('sk-wrong-key-123')
     expect(error.message).not.toContain('the-right-key')
+  })
+
+  it('a key without write access is a ConfigError saying so (403), while reads still work', async () => {
+    const writer = zerodb.store()
+    const now = Date.now()
+    const record = makeRecord(now)
+    await writer.insert(record, { now })
+    const reader = zerodb.store({ apiKey: 'read-only-key', tableName: writer.tableName })
+    expect(await reader.get(record.id, now)).toEqual(record)
+    const error = await rejection(reader.insert(makeRecord(now), { now }))
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error.message).toMatch(/403 Insufficient permissions.*may read and write tables/)
   })
 
   it('a wrong project is a ConfigError naming projectId', async () => {

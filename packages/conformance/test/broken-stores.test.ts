@@ -6,7 +6,7 @@ import { runFixtures, type FixtureResult } from './run-fixtures'
 let results: FixtureResult[] = []
 beforeAll(async () => {
   results = await runFixtures()
-}, 120_000)
+}, 180_000)
 
 const of = (suite: string) => results.filter((r) => r.suite === suite)
 

@@ -23,7 +23,7 @@ const packageRoot = fileURLToPath(new URL('..', import.meta.url))
  * Runs the fixture suites in a child vitest (a real, separate run: their failures are the
  * data) and returns every test's outcome. Bounded: the child is killed after `timeoutMs`.
  */
-export async function runFixtures(timeoutMs = 90_000): Promise<FixtureResult[]> {
+export async function runFixtures(timeoutMs = 150_000): Promise<FixtureResult[]> {
   const require = createRequire(import.meta.url)
   const vitest = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs')
   const dir = mkdtempSync(join(tmpdir(), 'sk-conformance-fixtures-'))

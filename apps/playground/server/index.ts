@@ -1,0 +1,1 @@
+export { startPlayground, uniquePrefix, type Playground, type PlaygroundOptions } from './playground'

@@ -1,0 +1,149 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
+import type { FeedEvent, StateView, StatsSample } from '../../../server/protocol'
+import { api, ApiError } from '../api'
+import { useEventStream } from '../use-event-stream'
+import { useNow } from '../use-now'
+import { CartCard } from './cart-card'
+import { DevicesCard } from './devices-card'
+import { EventFeedCard } from './event-feed-card'
+import { Header } from './header'
+import { NoticeBar, type Notice } from './notice-bar'
+import { SessionCard } from './session-card'
+import { StatsCard } from './stats-card'
+
+const KEEP_EVENTS = 200
+const KEEP_SAMPLES = 150
+
+/** Why this page's session ended, from the event that ended it. */
+const ENDINGS: Partial<Record<FeedEvent['type'], string>> = {
+  revoked: 'This device was signed out: its session was revoked from another device.',
+  deleted: 'This device was signed out.',
+  expired: 'Your session expired.',
+  evicted: 'This device was signed out: the user has too many sessions and this was the oldest.',
+}
+
+/** The page: state from `/api/state`, live events and stats from `/api/events`. */
+export function App() {
+  const [state, setState] = useState<StateView | null>(null)
+  const [offset, setOffset] = useState(0)
+  const [events, setEvents] = useState<FeedEvent[]>([])
+  const [stats, setStats] = useState<StatsSample[]>([])
+  const [notice, setNotice] = useState<Notice | null>(null)
+  const [busy, setBusy] = useState(false)
+  const current = useRef<StateView | null>(null)
+  const ending = useRef<string | null>(null)
+  const leaving = useRef(false)
+  const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
+  const now = useNow(offset)
+
+  const apply = useCallback((next: StateView) => {
+    const before = current.current?.session
+    if (before?.userId && next.session?.id !== before.id && !next.session?.userId && !leaving.current) {
+      setNotice({ tone: 'warn', text: ending.current ?? 'This device was signed out: the session ended (revoked, expired or signed out elsewhere).' })
+    }
+    leaving.current = false
+    ending.current = null
+    current.current = next
+    setState(next)
+    setOffset(next.now - Date.now())
+  }, [])
+
+  const reload = useCallback(async () => {
+    try {
+      apply(await api.state())
+    } catch (error) {
+      setNotice({ tone: 'error', text: error instanceof Error ? error.message : 'The server did not answer.' })
+    }
+  }, [apply])
+
+  const reloadSoon = useCallback(() => {
+    if (reloadTimer.current) return
+    reloadTimer.current = setTimeout(() => {
+      reloadTimer.current = null
+      void reload()
+    }, 200)
+  }, [reload])
+
+  /** Runs a user action: errors become a notice, a session that ended reloads the page's state. */
+  const act = useCallback(
+    async (work: () => Promise<StateView | unknown>, options: { leaving?: boolean } = {}) => {
+      setBusy(true)
+      leaving.current = options.leaving ?? false
+      try {
+        const result = await work()
+        if (result && typeof result === 'object' && 'session' in result) apply(result as StateView)
+        else await reload()
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'signed_out') {
+          await reload()
+          setNotice({ tone: 'warn', text: ending.current ?? error.message })
+        } else {
+          setNotice({ tone: 'error', text: error instanceof Error ? error.message : String(error) })
+        }
+      } finally {
+        setBusy(false)
+      }
+    },
+    [apply, reload],
+  )
+
+  useEffect(() => {
+    void reload()
+  }, [reload])
+
+  // The countdown reached zero: ask the server, which will say the session is gone.
+  const expiresAt = state?.session?.expiresAt ?? null
+  useEffect(() => {
+    if (expiresAt !== null && now >= expiresAt) reloadSoon()
+  }, [now, expiresAt, reloadSoon])
+
+  const connected = useEventStream({
+    hello: ({ events: recent, stats: samples }) => {
+      setEvents(recent)
+      setStats(samples)
+    },
+    session: (event) => {
+      setEvents((list) => [...list, event].slice(-KEEP_EVENTS))
+      const mine = current.current?.session
+      if (!mine) return
+      if (event.sessionId === mine.id && ENDINGS[event.type]) ending.current = ENDINGS[event.type]!
+      // Something happened to this user's devices (another sign-in, a revoke): redraw.
+      if (event.sessionId === mine.id || (mine.userId && event.userId === mine.userId)) reloadSoon()
+    },
+    stats: (sample) => setStats((list) => [...list, sample].slice(-KEEP_SAMPLES)),
+    config: ({ store, strategy }) => {
+      setNotice({ tone: 'info', text: `Now on the ${store} store with the ${strategy} strategy.` })
+      reloadSoon()
+    },
+  })
+
+  if (!state) {
+    return <div class="loading">Loading the playground…</div>
+  }
+
+  return (
+    <div class="page">
+      <Header state={state} busy={busy} act={act} />
+      <NoticeBar notice={notice} onClose={() => setNotice(null)} />
+      <main class="columns">
+        <div class="column">
+          <SessionCard state={state} now={now} busy={busy} act={act} />
+          <DevicesCard state={state} now={now} busy={busy} act={act} />
+        </div>
+        <div class="column">
+          <CartCard state={state} busy={busy} act={act} />
+          <StatsCard samples={stats} />
+        </div>
+        <div class="column">
+          <EventFeedCard events={events} connected={connected} mine={state.session?.id ?? null} />
+        </div>
+      </main>
+      <footer class="footer">
+        Tokens never leave the cookie (HttpOnly); ids shown here are SHA-256 hashes of them. Data is sealed with AES-256-GCM in every store.
+      </footer>
+    </div>
+  )
+}
+
+/** What a card calls to run an action; `leaving` marks a sign-out the user asked for. */
+export type Act = (work: () => Promise<StateView | unknown>, options?: { leaving?: boolean }) => Promise<void>

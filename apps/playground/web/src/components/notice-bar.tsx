@@ -1,0 +1,17 @@
+/** A message across the top of the page. */
+export interface Notice {
+  tone: 'info' | 'warn' | 'error'
+  text: string
+}
+
+export function NoticeBar({ notice, onClose }: { notice: Notice | null; onClose: () => void }) {
+  if (!notice) return null
+  return (
+    <div class={`notice notice-${notice.tone}`} role="status" data-testid="notice">
+      <span>{notice.text}</span>
+      <button type="button" class="notice-close" aria-label="Dismiss" onClick={onClose}>
+        ×
+      </button>
+    </div>
+  )
+}

@@ -9,7 +9,7 @@ import type { FactRow, Row } from './harness'
 import { toMarkdown } from './report'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const ALL = ['memory']
+const ALL = ['memory', 'redis']
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const chosen = args.filter((a) => !a.startsWith('--'))

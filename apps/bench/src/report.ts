@@ -7,10 +7,11 @@ export function toMarkdown(rows: Row[], facts: FactRow[], meta: Record<string, s
   const out: string[] = ['# sessionkit benchmarks', '']
   for (const [k, v] of Object.entries(meta)) out.push(`- ${k}: ${v}`)
   out.push('')
-  const groups = [...new Set(rows.map((r) => r.group))]
-  for (const group of groups) {
-    const mine = rows.filter((r) => r.group === group)
-    out.push(`## ${group} (concurrency ${mine[0]!.concurrency})`, '')
+  const groups = [...new Set(rows.map((r) => `${r.group}\u0000${r.concurrency}`))]
+  for (const key of groups) {
+    const [group, concurrency] = key.split('\u0000') as [string, string]
+    const mine = rows.filter((r) => r.group === group && String(r.concurrency) === concurrency)
+    out.push(`## ${group} (concurrency ${concurrency})`, '')
     out.push('| case | ops/s | p50 µs | p99 µs | ratio | vs |', '|---|---:|---:|---:|---:|---|')
     for (const r of mine) {
       out.push(

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs'
 import type { RunOptions } from './harness'
 import { memoryGroup } from './groups/memory'
+import { redisGroup } from './groups/redis'
 
 const [group, out, mode] = process.argv.slice(2)
 const quick = mode === 'quick'
@@ -12,6 +13,7 @@ const base: RunOptions = quick
 
 const groups: Record<string, () => Promise<unknown>> = {
   memory: () => memoryGroup({ ...base, population: quick ? 10_000 : 100_000, heapCount: quick ? 20_000 : 1_000_000 }),
+  redis: () => redisGroup({ ...base, population: quick ? 1_000 : 10_000, memoryCount: quick ? 5_000 : 100_000, concurrencies: [1, 64] }),
 }
 
 const run = groups[group ?? '']

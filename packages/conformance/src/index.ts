@@ -29,7 +29,7 @@ export { scanTests } from './scan'
 export { lockTests } from './locks'
 export { isolationTests } from './isolation'
 export { closeTests } from './close'
-export { modelTests, ReferenceModel, DEFAULT_MODEL_RUNS, DEFAULT_MODEL_SEED, type ModelOp } from './model'
+export { modelTests, modelOp, step as modelStep, ReferenceModel, DEFAULT_MODEL_RUNS, DEFAULT_MODEL_SEED, type ModelOp } from './model'
 export { rawTests } from './raw'
 
 /** A group of the suite: registers its `describe` block for the given factory and options. */

@@ -33,7 +33,10 @@ const slot = fc.integer({ min: 0, max: SLOTS - 1 })
 const user = fc.integer({ min: 0, max: USERS.length - 1 })
 const ttl = fc.constantFrom(MINUTE, 5 * MINUTE, 30 * MINUTE, 90_000)
 
-/** The generator of operations, weighted towards writes and the clock. */
+/**
+ * The generator of operations, weighted towards writes and the clock.
+ * @example fc.sample(modelOp, 5)
+ */
 export const modelOp: fc.Arbitrary<ModelOp> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('insert' as const), slot, user: fc.option(user, { nil: null }), ttl, absolute: fc.option(fc.constantFrom(2 * MINUTE, 45 * MINUTE), { nil: null }), maxPerUser: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('get' as const), slot }) },
@@ -53,18 +56,25 @@ export const modelOp: fc.Arbitrary<ModelOp> = fc.oneof(
  * until its native TTL drops it), so operations on expired records accept either answer.
  */
 export class ReferenceModel {
+  /** Every record the store may hold, by id (expired ones until they are known to be gone). */
   readonly records = new Map<string, SessionRecord>()
 
+  /**
+   * The records a store must show at `now`.
+   * @example model.live(clock.now()).length
+   */
   live(now: number): SessionRecord[] {
     return [...this.records.values()].filter((r) => r.expiresAt > now)
   }
 
+  /** What `listByUser(userId, now)` must answer: the user's live records, newest first. */
   liveOf(userId: string, now: number): SessionRecord[] {
     return this.live(now)
       .filter((r) => r.userId === userId)
       .sort((a, b) => b.createdAt - a.createdAt)
   }
 
+  /** True when the model holds `id` but it has expired at `now` (a store may or may not still hold it). */
   isExpired(id: string, now: number): boolean {
     const record = this.records.get(id)
     return record !== undefined && record.expiresAt <= now
@@ -75,7 +85,10 @@ function ref(record: SessionRecord): SessionRef {
   return { id: record.id, userId: record.userId }
 }
 
-/** Runs one operation against the store and the model, asserting they agree. */
+/**
+ * Runs one operation against the store and the model, asserting they agree.
+ * @example for (const [seq, op] of ops.entries()) await step(store, model, clock, op, seq)
+ */
 export async function step(store: SessionStore, model: ReferenceModel, clock: FakeClock, op: ModelOp, seq: number): Promise<void> {
   // Every step moves time a little, so createdAt values are distinct and orders are defined.
   const now = clock.advance(1)

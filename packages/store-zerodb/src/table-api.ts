@@ -1,4 +1,4 @@
-import { StoreError } from '@sessionkit/core'
+import { ConfigError, StoreError } from '@sessionkit/core'
 import { type Call, STORE_NAME, TableMissingError, type ZeroDbHttp } from './http-client'
 
 /** A filter on `row_data` fields, in ZeroDB's operator syntax. */
@@ -71,14 +71,25 @@ export class TableApi {
       },
     )
     if (found.status !== 404) return
-    const created = await this.#http.request(call, {
-      method: 'POST',
-      path: '/tables',
-      body: { name: this.#table, description: 'sessionkit sessions and locks (@sessionkit/store-zerodb)' },
-      // Creating a table twice answers "already exists", which is accepted: safe to repeat.
-      idempotent: true,
-      accept: [400, 409],
-    })
+    const created = await this.#http
+      .request(call, {
+        method: 'POST',
+        path: '/tables',
+        body: { name: this.#table, description: 'sessionkit sessions and locks (@sessionkit/store-zerodb)' },
+        // Creating a table twice answers "already exists", which is accepted: safe to repeat.
+        idempotent: true,
+        accept: [400, 409],
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ConfigError && error.option === 'apiKey' && error.message.includes('(403 ')) {
+          throw new ConfigError(
+            'tableName',
+            `table "${this.#table}" does not exist and the API key may not create it (403): create the table in ZeroDB, or use a key with write access`,
+            { operation: call.operation, cause: error },
+          )
+        }
+        throw error
+      })
     if (created.status === 400 && !/already exists/i.test(JSON.stringify(created.body))) {
       throw new StoreError(STORE_NAME, `ZeroDB refused to create table "${this.#table}" (400 ${JSON.stringify(created.body).slice(0, 200)})`, {
         operation: call.operation,

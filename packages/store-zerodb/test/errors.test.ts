@@ -30,6 +30,14 @@ describe('ZeroDbStore error messages a user can act on', () => {
     expect(error.message).toMatch(/403 Insufficient permissions.*may read and write tables/)
   })
 
+  it('a missing table that the key may not create says so, naming tableName', async () => {
+    const reader = zerodb.store({ apiKey: 'read-only-key' })
+    const error = await rejection(reader.get(makeRecord(Date.now()).id, Date.now()))
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).option).toBe('tableName')
+    expect(error.message).toMatch(/table "t.*" does not exist and the API key may not create it \(403\): create the table in ZeroDB/)
+  })
+
   it('a wrong project is a ConfigError naming projectId', async () => {
     const store = zerodb.store({ projectId: 'proj-typo' })
     const error = await rejection(store.get(makeRecord(Date.now()).id, Date.now()))

@@ -15,12 +15,16 @@ if tonumber(field(h, 'v')) ~= tonumber(ARGV[2]) then
   return reply
 end
 
-redis.call('HSET', KEYS[1], 'p', ARGV[4], 'a', ARGV[5], 'e', ARGV[6], 'v', ARGV[8])
+-- One HSET for every field; HDEL only when a deadline that was there is gone (Upstash bills each call).
 if ARGV[7] == '' then
-  redis.call('HDEL', KEYS[1], 'x')
+  redis.call('HSET', KEYS[1], 'p', ARGV[4], 'a', ARGV[5], 'e', ARGV[6], 'v', ARGV[8])
+  if field(h, 'x') then redis.call('HDEL', KEYS[1], 'x') end
 else
-  redis.call('HSET', KEYS[1], 'x', ARGV[7])
+  redis.call('HSET', KEYS[1], 'p', ARGV[4], 'a', ARGV[5], 'e', ARGV[6], 'v', ARGV[8], 'x', ARGV[7])
 end
 redis.call('PEXPIREAT', KEYS[1], ARGV[6])
-redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
+-- The index may lag behind a later expiry (purge re-indexes it), never run ahead of an earlier one.
+if tonumber(ARGV[6]) < tonumber(field(h, 'e')) then
+  redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
+end
 return { 'ok' }

@@ -1,6 +1,7 @@
 -- touch: reads a live session and slides its expiry, in one step.
 -- KEYS[1] session hash         {P:b}:s:<id>
--- KEYS[2] bucket expiry index  {P:b}:x
+-- KEYS[2] bucket expiry index  {P:b}:x   (not written: see below; kept so the key layout of
+--                                          every session operation stays the same)
 -- ARGV[1] id   ARGV[2] now   ARGV[3] idleTtlMs ('' = the expiry does not move)   ARGV[4] touchAfterMs
 -- Reply: the hash as stored after the call (flat field, value list), or nil when absent or expired
 local h = redis.call('HGETALL', KEYS[1])
@@ -21,7 +22,10 @@ if now - tonumber(rec.a) >= tonumber(ARGV[4]) then
   rec.v = num(tonumber(rec.v) + 1)
   redis.call('HSET', KEYS[1], 'a', rec.a, 'e', rec.e, 'v', rec.v)
   redis.call('PEXPIREAT', KEYS[1], rec.e)
-  redis.call('ZADD', KEYS[2], rec.e, ARGV[1])
+  -- The expiry index is left behind on purpose: a touch only moves the expiry later, and purge
+  -- re-indexes an entry it finds due but still live. That keeps the hottest path to one hash
+  -- write (no sorted-set update on every request); each live session is re-indexed at most
+  -- about once per idle period.
 end
 
 local out = {}

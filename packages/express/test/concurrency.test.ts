@@ -4,7 +4,10 @@ import { targets, type TestStore } from './support/targets'
 
 const N = 200
 
-describe.each(targets)('no lost updates on $name', (target) => {
+// The Express major does not change how saves race; Express 4 runs on one backend to show it.
+const runs = targets.filter((t) => t.name !== 'express 4 + redis')
+
+describe.each(runs)('no lost updates on $name', (target) => {
   let store: TestStore
   let app: TestApp
 

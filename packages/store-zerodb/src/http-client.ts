@@ -40,7 +40,10 @@ export interface ZeroDbAnswer {
   repeated: boolean
 }
 
-/** ZeroDB said the table does not exist; the store recreates it and retries once. */
+/**
+ * ZeroDB said the table does not exist; the store recreates it and retries once.
+ * @example if (error instanceof TableMissingError) await api.ensure(call)
+ */
 export class TableMissingError extends Error {
   constructor(readonly detail: string) {
     super(`table missing: ${detail}`)
@@ -83,6 +86,7 @@ async function readBody(response: Response): Promise<unknown> {
  * The HTTP side of the store: `fetch` with `X-API-Key`, every request bounded by the
  * operation's deadline, retries with backoff on 429/5xx/network errors where safe, and ZeroDB's
  * error answers turned into typed errors whose messages say what to do.
+ * @example const http = new ZeroDbHttp(resolveOptions({ projectId, apiKey }), new AbortController().signal)
  */
 export class ZeroDbHttp {
   readonly #options: ResolvedOptions

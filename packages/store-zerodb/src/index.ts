@@ -1,2 +1,3 @@
 export { ZeroDbStore } from './zerodb-store'
+/** Options of `new ZeroDbStore(...)`; see the README for each one. */
 export type { ZeroDbStoreOptions } from './options'

@@ -10,7 +10,10 @@
  */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
 
-/** The `code` of a fetch failure's cause chain (`TypeError: fetch failed` hides it in `cause`). */
+/**
+ * The `code` of a fetch failure's cause chain (`TypeError: fetch failed` hides it in `cause`).
+ * @example networkErrorCode(error) // 'ECONNREFUSED'
+ */
 export function networkErrorCode(error: unknown): string | undefined {
   let current: unknown = error
   for (let depth = 0; depth < 5 && current; depth++) {

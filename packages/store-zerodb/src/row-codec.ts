@@ -39,7 +39,10 @@ export function padTime(ms: number, round: 'up' | 'down' = 'down'): string {
   return String(Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, whole))).padStart(WIDTH, '0')
 }
 
-/** `row_data` for a record. */
+/**
+ * `row_data` for a record.
+ * @example await api.insert(call, toRowData(record, writeId()))
+ */
 export function toRowData(record: SessionRecord, wid: string): SessionRowData {
   return {
     kind: 'session',
@@ -56,7 +59,10 @@ export function toRowData(record: SessionRecord, wid: string): SessionRowData {
   }
 }
 
-/** The fields a compare-and-set rewrites (`userId` and `createdAt` never change). */
+/**
+ * The fields a compare-and-set rewrites (`userId` and `createdAt` never change).
+ * @example await api.update(call, { sid: next.id, version: 3 }, mutableFields(next, wid))
+ */
 export function mutableFields(record: SessionRecord, wid: string): Record<string, unknown> {
   const { kind: _kind, sid: _sid, uid: _uid, createdAt: _createdAt, ...rest } = toRowData(record, wid)
   return rest
@@ -126,7 +132,10 @@ export function dedupe(sessions: StoredSession[]): StoredSession[] {
   return [...best.values()]
 }
 
-/** The ref of a record. */
+/**
+ * The ref of a record.
+ * @example refOf(record) // { id, userId }
+ */
 export function refOf(record: SessionRecord): SessionRef {
   return { id: record.id, userId: record.userId }
 }

@@ -40,6 +40,7 @@ function count(body: unknown, ...names: string[]): number {
  * shared by concurrent callers, tolerating "already exists"); a row route answering "table not
  * found" (the table was dropped) recreates it and runs the request once more, which is safe
  * because a 404 applied nothing.
+ * @example const page = await new TableApi(http, 'sessions').query(call, { sid: id }, { limit: 10 })
  */
 export class TableApi {
   readonly #http: ZeroDbHttp

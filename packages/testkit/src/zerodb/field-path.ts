@@ -15,7 +15,10 @@ export function fieldPath(field: string): string[] {
   return field.split('.')
 }
 
-/** True for a plain JSON object (not an array, not null). */
+/**
+ * True for a plain JSON object (not an array, not null).
+ * @example isObject({ a: 1 }) // true; isObject([1]) // false
+ */
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

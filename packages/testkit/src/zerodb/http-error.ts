@@ -11,7 +11,10 @@ export interface ValidationIssue {
   type: string
 }
 
-/** An answer other than success; thrown by handlers and caught by the server. */
+/**
+ * An answer other than success; thrown by handlers and caught by the server.
+ * @example throw new HttpError(409, { detail: "Table 'sessions' already exists" })
+ */
 export class HttpError extends Error {
   readonly status: number
   readonly body: unknown

@@ -27,7 +27,10 @@ export interface EmulatorTable {
 /** Every table of the emulated project, by name; tests read it to see what a store persisted. */
 export type EmulatorTables = Map<string, EmulatorTable>
 
-/** The table object the API answers with (no rows). */
+/**
+ * The table object the API answers with (no rows).
+ * @example tableView(table) // { id, name, description, project_id, created_at, updated_at, row_count }
+ */
 export function tableView(table: EmulatorTable): JsonObject {
   const { rows, ...rest } = table
   return { ...rest, row_count: rows.size }
@@ -44,13 +47,19 @@ export function findTable(tables: EmulatorTables, idOrName: string): EmulatorTab
   return undefined
 }
 
-/** A new empty table. */
+/**
+ * A new empty table.
+ * @example tables.set('sessions', newTable('proj', 'sessions', ''))
+ */
 export function newTable(projectId: string, name: string, description: string): EmulatorTable {
   const now = new Date().toISOString()
   return { id: randomUUID(), name, description, project_id: projectId, created_at: now, updated_at: now, rows: new Map() }
 }
 
-/** A new row with a server-made uuid and timestamps. */
+/**
+ * A new row with a server-made uuid and timestamps.
+ * @example table.rows.set(row.row_id, row) // where row = newRow(table, { sid: 'a' })
+ */
 export function newRow(table: EmulatorTable, data: JsonObject): EmulatorRow {
   const now = new Date().toISOString()
   return {

@@ -55,7 +55,10 @@ function applyStep(data: JsonObject, { operator, path, value }: Step): void {
   setPath(data, path, (current ?? 0) + (value as number))
 }
 
-/** True when an update changed the row (MongoDB's `modified_count` counts only those). */
+/**
+ * True when an update changed the row (MongoDB's `modified_count` counts only those).
+ * @example changed({ n: 1 }, { n: 1 }) // false
+ */
 export function changed(before: JsonObject, after: JsonObject): boolean {
   return !isDeepStrictEqual(before, after)
 }

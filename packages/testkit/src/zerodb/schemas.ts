@@ -46,8 +46,8 @@ export const bulkDeleteBody = z.strictObject({
   confirm_large_operation: z.boolean().optional(),
 })
 
-/** `?skip=&limit=` of the list routes. */
-export const pageQuery = z.strictObject({
+/** `?skip=&limit=` of the list routes (other query parameters are ignored, as FastAPI does). */
+export const pageQuery = z.object({
   skip: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 })

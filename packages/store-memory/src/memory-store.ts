@@ -13,6 +13,7 @@ import {
   type SessionRef,
   type SessionStore,
   type StoreCapabilities,
+  type StoreRemoval,
   type TouchOptions,
 } from '@sessionkit/core'
 import { ExpiryHeap } from './expiry-heap'
@@ -133,6 +134,20 @@ export class MemoryStore implements SessionStore {
   on(event: MemoryStoreEvent, listener: MemoryStoreListener): () => void {
     this.#listeners[event].add(listener)
     return () => this.off(event, listener)
+  }
+
+  /**
+   * The contract's optional hook: the SessionManager subscribes here and turns each removal
+   * into its own `evicted` (`reason: 'capacity'`) or `expired` event. Returns an unsubscribe.
+   * @example const stop = store.watchRemovals(({ id, reason }) => console.log(id, reason))
+   */
+  watchRemovals(listener: (removal: StoreRemoval) => void): () => void {
+    const offEvicted = this.on('evicted', listener)
+    const offExpired = this.on('expired', listener)
+    return () => {
+      offEvicted()
+      offExpired()
+    }
   }
 
   /** Removes a listener added with {@link MemoryStore.on}. */

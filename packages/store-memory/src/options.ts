@@ -1,14 +1,15 @@
-import { ConfigError, type SessionRef } from '@sessionkit/core'
+import { ConfigError, type StoreRemoval } from '@sessionkit/core'
 import { z } from 'zod'
 
 /** Why the memory store removed a session on its own. */
 export type MemoryStoreEvent = 'evicted' | 'expired'
 
-/** A session the store removed on its own, and why. */
-export interface MemoryStoreRemoval extends SessionRef {
-  /** `capacity`: the least recently used live session made room (`evicted`); `expired`: it had expired. */
-  reason: 'capacity' | 'expired'
-}
+/**
+ * A session the store removed on its own, and why: `capacity` (the least recently used live
+ * session made room, event `evicted`) or `expired` (event `expired`). The same shape as core's
+ * `StoreRemoval`, which `watchRemovals` hands to the SessionManager.
+ */
+export type MemoryStoreRemoval = StoreRemoval
 
 /** Receives sessions the store removed on its own. */
 export type MemoryStoreListener = (removal: MemoryStoreRemoval) => void

@@ -1,3 +1,4 @@
+import { SessionManager } from '@sessionkit/core'
 import { describe, expect, it } from 'vitest'
 import { MemoryStore, type MemoryStoreRemoval } from '../src/index'
 import { record } from './helpers'
@@ -80,6 +81,42 @@ describe('maxSessions (LRU bound)', () => {
     expect(evictions).toBe(450)
     const listed = (await Promise.all([0, 1, 2, 3, 4, 5, 6].map((u) => store.listByUser(`u${u}`, T0 + 500)))).flat()
     expect(listed).toHaveLength(50)
+    await store.close()
+  })
+})
+
+describe('wired into the SessionManager (watchRemovals)', () => {
+  it('capacity evictions and store-side expiries become manager events', async () => {
+    let now = T0
+    const store = new MemoryStore({ maxSessions: 2 })
+    const manager = new SessionManager({ store, expiration: { strategy: 'sliding', ttl: 60 }, now: () => now, cleanupInterval: false })
+    const events: { type: string; sessionId: string; reason: string | undefined }[] = []
+    manager.on('evicted', (e) => {
+      events.push({ type: 'evicted', sessionId: e.sessionId, reason: e.reason })
+    })
+    manager.on('expired', (e) => {
+      events.push({ type: 'expired', sessionId: e.sessionId, reason: e.reason })
+    })
+    const first = await manager.create('alice', {})
+    const second = await manager.create('bob', {})
+    await manager.create('carol', {}) // over capacity: alice's session is the least recently used
+    expect(events).toEqual([{ type: 'evicted', sessionId: first.session.id, reason: 'store-capacity' }])
+    now += 61_000 // bob's session expires; the next insert reclaims it instead of evicting
+    await manager.create('dave', {})
+    expect(events[1]).toEqual({ type: 'expired', sessionId: second.session.id, reason: 'expired' })
+    expect(await manager.get(first.token)).toBeNull()
+    await manager.close()
+  })
+
+  it('the unsubscribe returned by watchRemovals stops both kinds', async () => {
+    const store = new MemoryStore({ maxSessions: 1 })
+    const seen: string[] = []
+    const stop = store.watchRemovals((r) => seen.push(r.reason))
+    await store.insert(record(T0), { now: T0 })
+    await store.insert(record(T0), { now: T0 })
+    stop()
+    await store.insert(record(T0), { now: T0 })
+    expect(seen).toEqual(['capacity'])
     await store.close()
   })
 })

@@ -71,11 +71,18 @@ export function closeTests(factory: StoreFactory, options: ConformanceOptions = 
       expect(await h.store.get(record.id, t0)).toEqual(record)
     })
 
-    it('exposes a name and the four declared capabilities', () => {
+    it('exposes a name, the four declared capabilities and (optionally) a removal hook', () => {
       expect(typeof h.store.name).toBe('string')
       expect(h.store.name.length).toBeGreaterThan(0)
       for (const key of ['nativeExpiry', 'atomicInsert', 'atomicUserLimit', 'distributedLocks'] as const) {
         expect(typeof h.store.capabilities[key], key).toBe('boolean')
+      }
+      // The optional removal hook, when a store has one, hands back a working unsubscribe.
+      if (h.store.watchRemovals) {
+        const stop = h.store.watchRemovals(() => {})
+        expect(typeof stop).toBe('function')
+        stop()
+        stop()
       }
     })
   })

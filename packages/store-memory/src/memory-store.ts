@@ -184,7 +184,8 @@ export class MemoryStore implements SessionStore {
       if (mine && mine.size >= maxPerUser) {
         const live: Entry[] = []
         for (const entry of mine) if (entry.record.expiresAt > now) live.push(entry)
-        const excess = live.length + 1 - maxPerUser
+        // Capped at what exists: a maxPerUser of 0 would otherwise ask for one more than there is.
+        const excess = Math.min(live.length, live.length + 1 - maxPerUser)
         if (excess > 0) {
           live.sort((a, b) => a.record.createdAt - b.record.createdAt)
           for (let i = 0; i < excess; i++) {
@@ -291,7 +292,9 @@ export class MemoryStore implements SessionStore {
 
   scan(options: ScanOptions): Promise<ScanPage> {
     if (this.#closed) return this.#rejectClosed('scan')
-    const { limit, now, includeExpired = false } = options
+    const { now, includeExpired = false } = options
+    // A page of at least one record, so a caller passing 0 still makes progress.
+    const limit = Math.max(1, Math.floor(options.limit) || 1)
     const cursor = options.cursor ?? null
     let iterator: Iterator<Entry>
     let after = 0

@@ -31,7 +31,7 @@ describe('mergeChanges', () => {
         expect(ab).toEqual(ba)
         for (const k of mine) expect(ab[k]).toBe(x)
         for (const k of theirs) expect(ab[k]).toBe(y)
-        for (const k of Object.keys(base)) if (!keys.includes(k)) expect(ab[k]).toBe(base[k])
+        for (const k of Object.keys(base)) if (!(keys as string[]).includes(k)) expect(ab[k]).toBe(base[k])
       }),
     )
   })

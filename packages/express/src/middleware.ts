@@ -55,7 +55,7 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
     beforeHeaders(res, () => writeCookie(res, policy, handle.cookieAction()))
     beforeEnd(
       res,
-      () => (handle.hasPendingChanges() ? handle.commit() : null),
+      () => handle.endOfRequest(),
       (error, end, args) => {
         onError(error, req)
         if (res.headersSent) {

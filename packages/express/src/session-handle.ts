@@ -135,7 +135,7 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
       await this.#create(null, this.#pendingApplied())
       return
     }
-    await this.commit()
+    await this.endOfRequest()
   }
 
   /**
@@ -169,9 +169,9 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
    * @example app.post('/logout', async (req, res) => { await req.session.logout(); res.redirect('/') })
    */
   async logout(): Promise<void> {
-    const token = this.#token
+    // Store first: if it fails, the client keeps a cookie for the session that still exists.
+    if (this.#token) await this.#ctx.manager.delete(this.#token)
     this.#forget()
-    if (token) await this.#ctx.manager.delete(token)
   }
 
   /**
@@ -186,8 +186,9 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
       await this.logout()
       return had ? 1 : 0
     }
+    const deleted = await this.#ctx.manager.deleteUserSessions(userId)
     this.#forget()
-    return this.#ctx.manager.deleteUserSessions(userId)
+    return deleted
   }
 
   /**
@@ -218,25 +219,18 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
     return this.#cookie
   }
 
-  /** @internal True when the end of the request has something to save (the cheap check). */
-  hasPendingChanges(): boolean {
-    return this.#tracker.hasChanges()
-  }
-
   /**
-   * @internal Saves this request's changes: one compare-and-set round trip onto the latest
-   * version, or the creation of a guest session. Nothing to save, nothing written.
+   * @internal The end-of-request save: `null` when the request changed nothing (no write, no
+   * extra tick), else one compare-and-set round trip of the changed keys onto the latest
+   * version, or the creation of a guest session.
    */
-  async commit(): Promise<void> {
+  endOfRequest(): Promise<void> | null {
     const changes = this.#tracker.changes()
-    if (changes.set.length === 0 && changes.deleted.length === 0) return
+    if (changes.set.length === 0 && changes.deleted.length === 0) return null
     const source = this.#tracker.snapshot()
     const apply = (latest: TData): TData => mergeChanges(latest, source, changes)
-    if (!this.#current || !this.#token) {
-      await this.#create(null, apply)
-      return
-    }
-    this.#adopt(await this.#ctx.manager.update(this.#token, apply, { current: this.#current }))
+    if (!this.#current || !this.#token) return this.#create(null, apply)
+    return this.#ctx.manager.update(this.#token, apply, { current: this.#current }).then((saved) => this.#adopt(saved))
   }
 
   // ---------------------------------------------------------------- internals

@@ -104,6 +104,7 @@ export async function startApp(
 ): Promise<TestApp> {
   const clock = new Clock()
   const manager = new SessionManager<Data>({ store: store.store, cleanupInterval: false, now: clock.now, ...options.manager })
+  store.calls.clear() // count what requests cost, not the manager's set-up (watchRemovals)
   const hooks: Hooks = {}
   const app = express()
   app.set('trust proxy', 'loopback')

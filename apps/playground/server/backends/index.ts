@@ -1,10 +1,11 @@
 import { memoryBackend } from './memory'
+import { redisBackend } from './redis'
 import { upstashBackend } from './upstash'
 import { zerodbBackend } from './zerodb'
 import type { BackendDefinition, StoreName } from './types'
 
 /** The switcher's stores, in the order the page shows them. */
-export const BACKENDS: readonly BackendDefinition[] = [memoryBackend, upstashBackend, zerodbBackend]
+export const BACKENDS: readonly BackendDefinition[] = [memoryBackend, redisBackend, upstashBackend, zerodbBackend]
 
 /**
  * True when `name` is a store the switcher offers.

@@ -2,7 +2,6 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import type { FeedEvent, StateView, StatsSample } from '../../../server/protocol'
 import { api, ApiError } from '../api'
 import { useEventStream } from '../use-event-stream'
-import { useNow } from '../use-now'
 import { CartCard } from './cart-card'
 import { DevicesCard } from './devices-card'
 import { EventFeedCard } from './event-feed-card'
@@ -34,7 +33,8 @@ export function App() {
   const ending = useRef<string | null>(null)
   const leaving = useRef(false)
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
-  const now = useNow(offset)
+  const pending = useRef<FeedEvent[]>([])
+  const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
 
   const apply = useCallback((next: StateView) => {
     const before = current.current?.session
@@ -91,11 +91,13 @@ export function App() {
     void reload()
   }, [reload])
 
-  // The countdown reached zero: ask the server, which will say the session is gone.
+  // When the countdown reaches zero, ask the server, which will say the session is gone.
   const expiresAt = state?.session?.expiresAt ?? null
   useEffect(() => {
-    if (expiresAt !== null && now >= expiresAt) reloadSoon()
-  }, [now, expiresAt, reloadSoon])
+    if (expiresAt === null) return
+    const timer = setTimeout(reloadSoon, Math.max(0, expiresAt - (Date.now() + offset)) + 500)
+    return () => clearTimeout(timer)
+  }, [expiresAt, offset, reloadSoon])
 
   const connected = useEventStream({
     hello: ({ events: recent, stats: samples }) => {
@@ -103,7 +105,13 @@ export function App() {
       setStats(samples)
     },
     session: (event) => {
-      setEvents((list) => [...list, event].slice(-KEEP_EVENTS))
+      // A burst (fifty concurrent updates) is drawn once, not fifty times.
+      pending.current.push(event)
+      flushTimer.current ??= setTimeout(() => {
+        flushTimer.current = null
+        const batch = pending.current.splice(0)
+        setEvents((list) => [...list, ...batch].slice(-KEEP_EVENTS))
+      }, 100)
       const mine = current.current?.session
       if (!mine) return
       if (event.sessionId === mine.id && ENDINGS[event.type]) ending.current = ENDINGS[event.type]!
@@ -127,8 +135,8 @@ export function App() {
       <NoticeBar notice={notice} onClose={() => setNotice(null)} />
       <main class="columns">
         <div class="column">
-          <SessionCard state={state} now={now} busy={busy} act={act} />
-          <DevicesCard state={state} now={now} busy={busy} act={act} />
+          <SessionCard state={state} offset={offset} busy={busy} act={act} />
+          <DevicesCard state={state} offset={offset} busy={busy} act={act} />
         </div>
         <div class="column">
           <CartCard state={state} busy={busy} act={act} />

@@ -1,10 +1,12 @@
 import type { StateView } from '../../../server/protocol'
 import { api } from '../api'
 import { ago, browserOf, shortId, timeOfDay } from '../format'
+import { useNow } from '../use-now'
 import type { Act } from './app'
 
 /** The signed-in user's sessions (one per device) with revoke buttons. */
-export function DevicesCard({ state, now, busy, act }: { state: StateView; now: number; busy: boolean; act: Act }) {
+export function DevicesCard({ state, offset, busy, act }: { state: StateView; offset: number; busy: boolean; act: Act }) {
+  const now = useNow(offset)
   const user = state.session?.userId
   return (
     <section class="card" data-testid="devices-card">
@@ -22,7 +24,7 @@ export function DevicesCard({ state, now, busy, act }: { state: StateView; now: 
         <>
           <ul class="devices" data-testid="device-list">
             {state.devices.map((d) => (
-              <li key={d.id} class={d.current ? 'current' : ''} title={`session ${shortId(d.id)}…`} data-testid="device">
+              <li key={d.id} class={d.current ? 'current' : ''} title={`Session ${shortId(d.id)}…, signed in at ${timeOfDay(d.createdAt)}`} data-testid="device">
                 <div class="device-icon" aria-hidden="true">
                   <svg viewBox="0 0 24 24">
                     <rect x="3" y="5" width="18" height="11" rx="1.5" />
@@ -35,7 +37,7 @@ export function DevicesCard({ state, now, busy, act }: { state: StateView; now: 
                     {d.current && <span class="pill pill-ok">this device</span>}
                   </div>
                   <div class="device-meta">
-                    {browserOf(d.userAgent)} · active {ago(now - d.lastAccessedAt)} · since {timeOfDay(d.createdAt)}
+                    {browserOf(d.userAgent)} · active {ago(now - d.lastAccessedAt)}
                   </div>
                 </div>
                 <button

@@ -1,26 +1,6 @@
 import type { FeedEvent } from '../../../server/protocol'
+import { foldEvents } from '../feed-rows'
 import { shortId, timeOfDay } from '../format'
-
-interface FeedRow {
-  key: number
-  event: FeedEvent
-  count: number
-}
-
-/**
- * Newest first, with runs of the same event on the same session folded into one row (`×12`),
- * so fifty concurrent updates do not push everything else out of sight.
- */
-export function foldEvents(events: readonly FeedEvent[], limit: number): FeedRow[] {
-  const rows: FeedRow[] = []
-  for (let i = events.length - 1; i >= 0 && rows.length <= limit; i--) {
-    const event = events[i]!
-    const last = rows[rows.length - 1]
-    if (last && last.event.type === event.type && last.event.sessionId === event.sessionId) last.count++
-    else rows.push({ key: event.seq, event, count: 1 })
-  }
-  return rows.slice(0, limit)
-}
 
 /** The live feed of manager events (server-sent). */
 export function EventFeedCard({ events, connected, mine }: { events: FeedEvent[]; connected: boolean; mine: string | null }) {

@@ -2,11 +2,13 @@ import { useState } from 'preact/hooks'
 import type { StateView } from '../../../server/protocol'
 import { api } from '../api'
 import { ago, shortId, timeOfDay } from '../format'
+import { useNow } from '../use-now'
 import type { Act } from './app'
 import { Countdown } from './countdown'
 
 /** Sign-in form, or the signed-in session with its expiry countdown. */
-export function SessionCard({ state, now, busy, act }: { state: StateView; now: number; busy: boolean; act: Act }) {
+export function SessionCard({ state, offset, busy, act }: { state: StateView; offset: number; busy: boolean; act: Act }) {
+  const now = useNow(offset)
   const session = state.session
   if (!session?.userId) return <SignInCard state={state} busy={busy} act={act} />
   return (

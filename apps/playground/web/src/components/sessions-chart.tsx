@@ -1,18 +1,11 @@
 import type { StatsSample } from '../../../server/protocol'
+import { niceMax } from '../chart-scale'
 
 const W = 560
 const H = 170
 const PAD = { top: 22, right: 12, bottom: 22, left: 30 }
 const MAX_WINDOW_MS = 5 * 60_000
 const MIN_WINDOW_MS = 30_000
-
-/** A round upper bound for the y axis: 4, 5, 10, 20, 50, 100… */
-export function niceMax(value: number): number {
-  if (value <= 4) return 4
-  const magnitude = 10 ** Math.floor(Math.log10(value))
-  for (const step of [1, 2, 5, 10]) if (value <= step * magnitude) return step * magnitude
-  return 10 * magnitude
-}
 
 function windowLabel(ms: number): string {
   const s = Math.round(ms / 1000)

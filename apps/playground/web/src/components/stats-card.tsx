@@ -9,7 +9,7 @@ export function StatsCard({ samples }: { samples: StatsSample[] }) {
     <section class="card" data-testid="stats-card">
       <div class="card-head">
         <h2>Stats</h2>
-        <span class="pill">getStats() every 2 s</span>
+        <span class="pill">manager.getStats()</span>
       </div>
       <div class="numbers">
         <div>

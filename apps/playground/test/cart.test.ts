@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { addToCart, cartOf, MAX_QTY, removeFromCart } from '../server/cart'
+
+describe('the cart', () => {
+  it('adds a new product as a line at the end and counts repeats on its line', () => {
+    const cart = addToCart(addToCart(addToCart([], 'mug'), 'beans'), 'mug')
+    expect(cart).toEqual([
+      { sku: 'mug', qty: 2 },
+      { sku: 'beans', qty: 1 },
+    ])
+  })
+
+  it('removes one at a time, drops a line at zero, and removes a whole line on request', () => {
+    const cart = [
+      { sku: 'mug', qty: 2 },
+      { sku: 'beans', qty: 3 },
+    ]
+    expect(removeFromCart(cart, 'mug')).toEqual([{ sku: 'mug', qty: 1 }, { sku: 'beans', qty: 3 }])
+    expect(removeFromCart(removeFromCart(cart, 'mug'), 'mug')).toEqual([{ sku: 'beans', qty: 3 }])
+    expect(removeFromCart(cart, 'beans', true)).toEqual([{ sku: 'mug', qty: 2 }])
+    expect(removeFromCart(cart, 'kettle')).toEqual(cart)
+  })
+
+  it('never grows one line past the cap', () => {
+    expect(addToCart([{ sku: 'sticker', qty: MAX_QTY }], 'sticker')).toEqual([{ sku: 'sticker', qty: MAX_QTY }])
+  })
+
+  it('reads only well-formed lines of known products from session data', () => {
+    const data = { cart: [{ sku: 'mug', qty: 1 }, { sku: 'rocket', qty: 1 }, { sku: 'beans', qty: 0 }, { sku: 'kettle', qty: 1.5 }] }
+    expect(cartOf(data)).toEqual([{ sku: 'mug', qty: 1 }])
+    expect(cartOf({})).toEqual([])
+    expect(cartOf(undefined)).toEqual([])
+  })
+})

@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto'
 import { createHash, randomBytes } from 'node:crypto'
 
 /** Bytes of entropy in a session token: 256 bits, as DESIGN §2 and OWASP ask. */
@@ -8,6 +9,10 @@ export const TOKEN_LENGTH = 43
 export const SESSION_ID_LENGTH = 43
 
 const BASE64URL_43 = /^[A-Za-z0-9_-]{43}$/
+
+// `crypto.hash` (Node >= 20.12) hashes a short string several times faster than a Hash object;
+// this runs on every request, so use it where the runtime has it.
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash
 
 /**
  * A new bearer token: 256 random bits from the OS CSPRNG, base64url.
@@ -23,8 +28,9 @@ export function generateToken(): string {
  * @example sessionIdFromToken(token) // 43 characters, safe to log and to show
  */
 export function sessionIdFromToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url')
+  return oneShotHash ? oneShotHash('sha256', token, 'base64url') : createHash('sha256').update(token, 'utf8').digest('base64url')
 }
+
 
 /**
  * True when `value` has the exact shape of a token this library issues. Checked before any

@@ -9,8 +9,9 @@ import type { Row } from './table-api'
  * - `exp` is `expiresAt` as a fixed-width, zero-padded string (16 digits holds every safe
  *   integer), so `$lte`/`$gt` order it the same whether the service compares as numbers or as
  *   text; the exact numbers are kept beside it;
- * - `wid` is a random id of the write that produced the row, so a compare-and-set that was
- *   retried after a lost answer can tell its own write from someone else's.
+ * - `w_<version>` holds a random id of the write that produced that version, for the last
+ *   {@link WRITE_ID_WINDOW} versions, so a compare-and-set retried after a lost answer can tell
+ *   its own write from someone else's even when other writes have landed on top of it since.
  */
 export interface SessionRowData extends Record<string, unknown> {
   kind: 'session'
@@ -23,7 +24,17 @@ export interface SessionRowData extends Record<string, unknown> {
   exp: string
   absoluteExpiresAt: number | null
   version: number
-  wid: string
+}
+
+/** How many versions back a write id is kept (`w_<version>` fields; older ones are unset). */
+export const WRITE_ID_WINDOW = 16
+
+/**
+ * The row field holding the id of the write that produced `version`.
+ * @example writeIdField(7) // 'w_7'
+ */
+export function writeIdField(version: number): string {
+  return `w_${version}`
 }
 
 /** Width of the padded time strings. */
@@ -44,6 +55,10 @@ export function padTime(ms: number, round: 'up' | 'down' = 'down'): string {
  * @example await api.insert(call, toRowData(record, writeId()))
  */
 export function toRowData(record: SessionRecord, wid: string): SessionRowData {
+  return { ...sessionFields(record), [writeIdField(record.version)]: wid }
+}
+
+function sessionFields(record: SessionRecord): SessionRowData {
   return {
     kind: 'session',
     sid: record.id,
@@ -55,17 +70,25 @@ export function toRowData(record: SessionRecord, wid: string): SessionRowData {
     exp: padTime(record.expiresAt, 'up'),
     absoluteExpiresAt: record.absoluteExpiresAt,
     version: record.version,
-    wid,
   }
 }
 
 /**
- * The fields a compare-and-set rewrites (`userId` and `createdAt` never change).
- * @example await api.update(call, { sid: next.id, version: 3 }, mutableFields(next, wid))
+ * The update a compare-and-set sends: `$set` of the fields that can change (`userId` and
+ * `createdAt` never do) and of this write's id, `$unset` of the write id that left the window.
+ * @example const { $set, $unset } = casUpdate(next, wid); await api.update(call, filter, $set, $unset)
  */
-export function mutableFields(record: SessionRecord, wid: string): Record<string, unknown> {
-  const { kind: _kind, sid: _sid, uid: _uid, createdAt: _createdAt, ...rest } = toRowData(record, wid)
-  return rest
+export function casUpdate(
+  record: SessionRecord,
+  wid: string,
+): { $set: Record<string, unknown>; $unset: Record<string, ''> | undefined } {
+  const { kind: _kind, sid: _sid, uid: _uid, createdAt: _createdAt, ...rest } = sessionFields(record)
+  const leaving = record.version - WRITE_ID_WINDOW
+  return {
+    $set: { ...rest, [writeIdField(record.version)]: wid },
+    // Field names are letters, digits and _ only: there is nothing to unset below version 0.
+    $unset: Number.isInteger(leaving) && leaving >= 0 ? { [writeIdField(leaving)]: '' } : undefined,
+  }
 }
 
 function number(value: unknown, field: string): number {
@@ -80,7 +103,8 @@ function number(value: unknown, field: string): number {
 /** A stored session row, decoded. */
 export interface StoredSession {
   record: SessionRecord
-  wid: string
+  /** The id of the write that produced `version`, while it is within the window. */
+  writeIdOf(version: number): string | undefined
   rowId: string
 }
 
@@ -106,7 +130,10 @@ export function fromRow(row: Row): StoredSession {
       absoluteExpiresAt: absolute,
       version: number(data.version, 'version'),
     },
-    wid: typeof data.wid === 'string' ? data.wid : '',
+    writeIdOf(version) {
+      const value = data[writeIdField(version)]
+      return typeof value === 'string' ? value : undefined
+    },
     rowId: row.row_id,
   }
 }

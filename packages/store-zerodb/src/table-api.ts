@@ -155,12 +155,18 @@ export class TableApi {
    * filter that the update itself falsifies (a version, an expiry, an owner), so a repeat
    * matches nothing: idempotent.
    */
-  update(call: Call, filter: Filter, set: Record<string, unknown>): Promise<{ modified: number; repeated: boolean }> {
+  update(
+    call: Call,
+    filter: Filter,
+    set: Record<string, unknown>,
+    unset?: Record<string, ''>,
+  ): Promise<{ modified: number; repeated: boolean }> {
     return this.#rows(call, async () => {
+      const update = unset ? { $set: set, $unset: unset } : { $set: set }
       const answer = await this.#http.request(call, {
         method: 'PUT',
         path: `${this.#path}/rows/bulk`,
-        body: { filter, update: { $set: set }, confirm_large_operation: false },
+        body: { filter, update, confirm_large_operation: false },
         idempotent: true,
       })
       return { modified: count(answer.body, 'modified_count', 'matched_count'), repeated: answer.repeated }

@@ -14,11 +14,12 @@ import {
   type SessionStore,
   slidExpiry,
   type StoreCapabilities,
+  StoreUnavailableError,
   type TouchOptions,
 } from '@sessionkit/core'
 import { type Call, STORE_NAME, ZeroDbHttp } from './http-client'
 import { resolveOptions, type ResolvedOptions, type ZeroDbStoreOptions } from './options'
-import { dedupe, fromRow, mutableFields, padTime, refOf, type StoredSession, toRowData } from './row-codec'
+import { casUpdate, dedupe, fromRow, padTime, refOf, type StoredSession, toRowData, WRITE_ID_WINDOW } from './row-codec'
 import { acquireRowLock, purgeRowLocks, releaseRowLock } from './row-lock'
 import { decodeCursor, encodeCursor } from './scan-cursor'
 import { type Filter, MAX_BULK, MAX_PAGE, TableApi } from './table-api'
@@ -117,17 +118,26 @@ export class ZeroDbStore implements SessionStore {
 
   /**
    * Compare-and-set through `PUT /rows/bulk` filtered on `{sid, version, live}`. A repeat of
-   * the request matches nothing (the version moved), so it is safe to retry; when the count
-   * says 0, one read tells a lost race from a missing record, and the write id tells our own
-   * retried write from someone else's.
+   * the request matches nothing (the version moved), so it is safe to retry. When the count
+   * says 0, one read tells a lost race from a missing record, and the write id kept for each
+   * recent version tells our own write (whose answer was lost, then retried) from someone
+   * else's, even when other writes have landed on top of ours since.
    */
   async #compareAndSet(call: Call, next: SessionRecord, expectedVersion: number, now: number): Promise<ReplaceResult> {
     const wid = writeId()
     const filter = { kind: 'session', sid: next.id, version: expectedVersion, ...liveFilter(now) }
-    const { modified } = await this.#api.update(call, filter, mutableFields(next, wid))
+    const update = casUpdate(next, wid)
+    const { modified, repeated } = await this.#api.update(call, filter, update.$set, update.$unset)
     if (modified > 0) return { status: 'ok' }
     const current = await this.#find(call, next.id)
-    if (current?.wid === wid) return { status: 'ok' }
+    if (current?.writeIdOf(next.version) === wid) return { status: 'ok' }
+    if (repeated && current && current.record.version - next.version >= WRITE_ID_WINDOW) {
+      // Too many writes since to tell whether ours was one of them; re-applying the change
+      // could apply it twice, so say so instead.
+      throw new StoreUnavailableError(STORE_NAME, `replace of session ${next.id}: the write may or may not have applied (its answer was lost); read the session again`, {
+        operation: call.operation,
+      })
+    }
     if (!current || !isLive(current.record, now)) return { status: 'missing' }
     return { status: 'conflict', current: current.record }
   }

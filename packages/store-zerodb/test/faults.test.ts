@@ -139,6 +139,25 @@ describe('ZeroDbStore under faults', () => {
     expect(await store.get(record.id, now)).toEqual(next)
   })
 
+  it('a replace whose answer was lost is recognised as applied even after another write landed on top', async () => {
+    const a = zerodb.store({ retryBaseDelay: 400, retryMaxDelay: 400 })
+    const b = zerodb.store({ tableName: a.tableName })
+    const now = Date.now()
+    const record = makeRecord(now)
+    await a.insert(record, { now })
+    zerodb.emulator.faults.serverError(1, { after: true, route: BULK_UPDATE })
+    const v2 = { ...record, payload: 'from a', version: 2 }
+    const fromA = a.replace(v2, 1, now)
+    // While A backs off (200-400 ms) before retrying, B builds on A's write.
+    while (zerodb.emulator.faults.hits().serverErrors === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    const v3 = { ...v2, payload: 'from b', version: 3 }
+    expect(await b.replace(v3, 2, now)).toEqual({ status: 'ok' })
+    // A's retry matches nothing; A must still answer ok (its write did apply), not conflict,
+    // or the manager would apply A's change a second time.
+    expect(await fromA).toEqual({ status: 'ok' })
+    expect(await a.get(record.id, now)).toEqual(v3)
+  })
+
   it('a delete whose answer was lost is retried and still returns what it removed', async () => {
     const store = zerodb.store()
     const now = Date.now()

@@ -45,7 +45,7 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
       req,
       initialData,
       limit,
-      client: clientInfo(req, ipOf),
+      client: () => clientInfo(req, ipOf),
       slides,
       now,
       startedAt,

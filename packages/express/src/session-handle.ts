@@ -16,7 +16,8 @@ export interface HandleContext<TData extends SessionData> {
   req: Request
   initialData: () => TData
   limit: CreationLimiter | null
-  client: CreateOptions
+  /** IP and user agent recorded at creation; computed only then (`req.ip` is not free). */
+  client: () => CreateOptions
   /** True when a sliding expiry should re-send the cookie (persistent cookie, not `fixed`). */
   slides: boolean
   now: () => number
@@ -245,7 +246,7 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
   async #create(userId: string | null, build: Updater<TData>): Promise<void> {
     if (this.#ctx.limit) await this.#ctx.limit(this.#ctx.req)
     const data = await build(this.#ctx.initialData())
-    const created = await this.#ctx.manager.create(userId, data, this.#ctx.client)
+    const created = await this.#ctx.manager.create(userId, data, this.#ctx.client())
     this.#use(created.token, created.session)
   }
 

@@ -72,6 +72,23 @@ describe.each(targets)('session middleware on $name', (target) => {
     expect(read.headers.get('cache-control')).toBe('no-store')
   })
 
+  it('with touchAfter, a read inside the window writes nothing and re-sends no cookie', async () => {
+    await app.close()
+    await store.cleanup()
+    store = await target.makeStore()
+    app = await startApp(target.express, store, { manager: { touchAfter: 300 } })
+    const client = app.client()
+    await client.post('/set/a', { value: 1 })
+    app.clock.advance(10_000)
+    const quiet = await client.get('/me')
+    expect(quiet.body.exists).toBe(true)
+    expect(quiet.cookies).toEqual([])
+    expect(quiet.headers.get('cache-control')).toBeNull()
+    app.clock.advance(300_000)
+    const moved = await client.get('/me')
+    expect(moved.cookies.map((c) => c.name)).toEqual([COOKIE])
+  })
+
   it('an expired session is no session: its cookie is cleared and a change starts a new one', async () => {
     const client = app.client()
     await client.post('/set/a', { value: 1 })

@@ -5,6 +5,8 @@ import { ConflictError, isStoreUnavailable } from '@sessionkit/core'
  * A client created sessions faster than the configured limit. Carries `status` 429 and a
  * `Retry-After` header, so Express's default error handler already answers correctly; the
  * `sessionErrors()` handler answers JSON.
+ * @example
+ * try { await req.session.login(user.id) } catch (e) { if (e instanceof SessionRateLimitError) res.set('Retry-After', String(e.retryAfter)) }
  */
 export class SessionRateLimitError extends Error {
   readonly code = 'RATE_LIMITED'

@@ -8,6 +8,7 @@ import type { SessionRateLimitOptions } from './rate-limit'
  * Binding a session to the client that created it. On a mismatch the session is revoked (a
  * `revoked` event with reason `binding-mismatch:ip` or `binding-mismatch:user-agent`), the
  * cookie is cleared and the request gets 401 JSON.
+ * @example session({ manager, binding: { userAgent: true } })
  */
 export interface SessionBindingOptions {
   /** The client IP (`clientIp`, default `req.ip`) must stay the one the session was created from. Default false. */

@@ -13,10 +13,16 @@ import type { SessionHandle } from './session-handle'
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface Register {}
 
-/** The data type of the registered manager, or `Record<string, unknown>` when none is registered. */
+/**
+ * The data type of the registered manager, or `Record<string, unknown>` when none is registered.
+ * @example const handler = (data: RegisteredData) => data.cart
+ */
 export type RegisteredData = Register extends { manager: SessionManager<infer TData extends SessionData> } ? TData : Record<string, unknown>
 
-/** The session data type a manager carries. */
+/**
+ * The session data type a manager carries.
+ * @example type AppData = DataOf<typeof sessions>
+ */
 export type DataOf<TManager> = TManager extends SessionManager<infer TData extends SessionData> ? TData : never
 
 declare global {

@@ -1,7 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { sendJson } from './http-errors'
 
-/** Options of {@link requireSession}. */
+/**
+ * Options of {@link requireSession}.
+ * @example app.get('/cart', requireSession({ guests: true }), showCart)
+ */
 export interface RequireSessionOptions {
   /** Let guest sessions (no user) through too. Default `false`: a signed-in user is required. */
   guests?: boolean

@@ -24,7 +24,10 @@ export interface HandleContext<TData extends SessionData> {
   startedAt: number
 }
 
-/** Options of {@link SessionHandle.login}. */
+/**
+ * Options of {@link SessionHandle.login}.
+ * @example await req.session.login(user.id, { data: (guest) => ({ ...guest, cart: [...guest.cart, ...saved.cart] }) })
+ */
 export interface LoginOptions<TData> {
   /**
    * The data of the signed-in session. Default: the current (guest) data is kept, with this

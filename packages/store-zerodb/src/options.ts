@@ -27,9 +27,13 @@ export interface ZeroDbStoreOptions {
 /** The options with every default applied. */
 export type ResolvedOptions = Required<ZeroDbStoreOptions>
 
+const required = (what: string) => ({
+  error: (issue: { input: unknown }) => (issue.input === undefined ? `is required: ${what}` : `must be a string: ${what}`),
+})
+
 const schema = z.strictObject({
-  projectId: z.string().min(1, 'must be the id of your ZeroDB project').max(200),
-  apiKey: z.string().min(1, 'must be a ZeroDB API key'),
+  projectId: z.string(required('the id of your ZeroDB project')).min(1, 'must be the id of your ZeroDB project').max(200),
+  apiKey: z.string(required('a ZeroDB API key with access to the project')).min(1, 'must be a ZeroDB API key'),
   tableName: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1-128 letters, digits, _ or -')

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Barrier, startApp, type TestApp } from './support/app'
-import { targets, type TestStore } from './support/targets'
+import express5 from 'express'
+import { memory, targets, type TestStore } from './support/targets'
 
 const N = 200
 
@@ -45,5 +46,34 @@ describe.each(runs)('no lost updates on $name', (target) => {
     expect(answers.every((a) => typeof a.body.count === 'number' && a.body.count >= 1)).toBe(true)
     app.hooks.barrier = undefined
     expect((await client.get<{ data: { count: number } }>('/me')).body.data.count).toBe(N)
+  })
+})
+
+describe('contention beyond the retries', () => {
+  it('answers 503 session_busy with Retry-After, and the change that won is kept', async () => {
+    // Two app instances (two managers) on one store, no retries: the request holding the older
+    // version must lose its compare-and-set.
+    const store = await memory()
+    const options = { session: { rateLimit: false as const }, manager: { concurrency: { maxRetries: 0 } } }
+    const a = await startApp(express5, store, options)
+    const b = await startApp(express5, store, options)
+    try {
+      const onA = a.client()
+      await onA.post('/set/start', { value: 0 })
+      const onB = b.client()
+      onB.cookie = onA.cookie
+      a.hooks.barrier = b.hooks.barrier = new Barrier(2)
+      const [x, y] = await Promise.all([onA.post('/set/x', { value: 1 }), onB.post('/set/y', { value: 2 })])
+      const busy = [x, y].filter((r) => r.status === 503)
+      expect([x.status, y.status].sort()).toEqual([200, 503])
+      expect(busy[0]!.body).toMatchObject({ error: 'session_busy' })
+      expect(busy[0]!.headers.get('retry-after')).toBe('1')
+      a.hooks.barrier = b.hooks.barrier = undefined
+      const data = (await onA.get<{ data: Record<string, unknown> }>('/me')).body.data
+      expect(Object.keys(data).sort()).toEqual(x.status === 200 ? ['start', 'x'] : ['start', 'y'])
+    } finally {
+      await a.close()
+      await b.close()
+    }
   })
 })

@@ -103,7 +103,10 @@ function rateLimited(outcome: Extract<FaultDecision['outcome'], { kind: 'rate-li
  * Starts the ZeroDB tables API emulator on 127.0.0.1, serving exactly the contract in
  * `shared/specs/zerodb-api.md`: `X-API-Key` auth, strict bodies (422), the table and row
  * routes, `POST /query` with its operators, atomic bulk update and delete with the 100-row
- * rule, the documented error shapes, and fault injection.
+ * rule, the documented error shapes, and fault injection. Where the spec leaves a choice:
+ * creating an existing table answers `409 {"detail": "Table 'x' already exists"}`; an empty
+ * bulk filter is a 422 (schema); an unknown project is `404 {"detail": "Project p not found"}`;
+ * a known path with the wrong method is 405, as FastAPI answers.
  * @example
  * const zerodb = await startZeroDbEmulator()
  * const store = new ZeroDbStore({ baseUrl: zerodb.baseUrl, apiKey: zerodb.apiKey, projectId: zerodb.projectId })

@@ -185,3 +185,27 @@ describe('the store and strategy switchers', () => {
     await expect.poll(text(page, 'countdown-time'), poll).toMatch(/^[23]:\d\d$/)
   })
 })
+
+describe('a store that cannot be opened', () => {
+  let playground: Playground
+
+  beforeAll(async () => {
+    // Nothing listens on port 1: the Redis-backed stores cannot open.
+    playground = await startPlayground({ prefix: uniquePrefix(), env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:1' } })
+  })
+
+  afterAll(async () => {
+    await playground?.close()
+  })
+
+  it('leaves the playground on its store, signed in, and says what is missing', async () => {
+    const page = await visit(laptop, playground.url)
+    await signIn(page, 'edsger', 'Laptop')
+    await page.getByTestId('store-redis').click()
+    await expect.poll(text(page, 'notice'), poll).toContain('No Redis answers at REDIS_URL (redis://127.0.0.1:1)')
+    expect(await page.getByTestId('store-redis').getAttribute('title')).toContain('Start it or unset REDIS_URL')
+    expect(await page.getByTestId('store-memory').getAttribute('aria-pressed')).toBe('true')
+    await page.reload()
+    await expect.poll(text(page, 'signed-in-user'), poll).toBe('edsger')
+  })
+})

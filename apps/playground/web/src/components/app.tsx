@@ -79,6 +79,8 @@ export function App() {
           setNotice({ tone: 'warn', text: ending.current ?? error.message })
         } else {
           setNotice({ tone: 'error', text: error instanceof Error ? error.message : String(error) })
+          // The server may know more now (a store marked unavailable, a cart saved before the error).
+          await reload()
         }
       } finally {
         setBusy(false)

@@ -100,14 +100,24 @@ export class Keyring {
     if (!entry) throw new DecryptionError(sessionId, 'payload was sealed with a key that is not in the keyring')
     const iv = Buffer.from(ivText, 'base64url')
     const tag = Buffer.from(tagText, 'base64url')
-    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
+    const body = Buffer.from(bodyText, 'base64url')
+    // Node's base64 decoder skips characters outside the alphabet and ignores trailing bits, so
+    // a damaged envelope can decode to the original bytes; only the canonical spelling opens, so
+    // every change to the stored text is rejected, not just those that reach the ciphertext.
+    if (
+      iv.length !== IV_BYTES ||
+      tag.length !== TAG_BYTES ||
+      iv.toString('base64url') !== ivText ||
+      tag.toString('base64url') !== tagText ||
+      body.toString('base64url') !== bodyText
+    ) {
       throw new DecryptionError(sessionId, 'payload envelope is truncated or malformed')
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', entry.key, iv, { authTagLength: TAG_BYTES })
       decipher.setAAD(aad(sessionId, kid))
       decipher.setAuthTag(tag)
-      return Buffer.concat([decipher.update(Buffer.from(bodyText, 'base64url')), decipher.final()]).toString('utf8')
+      return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8')
     } catch (cause) {
       throw new DecryptionError(
         sessionId,

@@ -84,10 +84,18 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
   app.use(express.static(options.webRoot ?? join(here, '..', 'web', 'dist'), { index: 'index.html' }))
 
   const server: Server = createServer(app)
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve)
-  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve)
+    })
+  } catch (error) {
+    // The port is taken, say: leave nothing running behind the error.
+    stream.close()
+    await sampler.stop()
+    await runtime.close()
+    throw error
+  }
   const { port } = server.address() as AddressInfo
   const host = options.host ?? '127.0.0.1'
 

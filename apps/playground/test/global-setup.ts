@@ -1,7 +1,6 @@
 // The page the browser tests load is the built one: build it once before any test file.
-// @ts-expect-error build.mjs is plain JavaScript without types
 import { buildWeb } from '../build.mjs'
 
 export default async function setup(): Promise<void> {
-  await (buildWeb as () => Promise<void>)()
+  await buildWeb()
 }

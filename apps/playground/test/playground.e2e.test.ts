@@ -43,7 +43,11 @@ describe.each(BACKENDS.map((b) => b.name))('the playground on the %s store', (st
 
   it('signs in on a named device, edits the cart, and the live feed shows the events without the token', async () => {
     const page = await visit(laptop, playground.url)
+    // A guest's cart comes along at sign-in, under a new token (rotation).
+    await page.getByTestId('add-filters').click()
+    await expect.poll(text(page, 'qty-filters'), poll).toBe('1')
     await signIn(page, 'alan', 'Work laptop')
+    await expect.poll(text(page, 'qty-filters'), poll).toBe('1')
     await expect.poll(text(page, 'signed-in-device'), poll).toBe('on Work laptop')
     await expect.poll(text(page, 'countdown-time'), poll).toMatch(/^[01]:\d\d$/)
 
@@ -53,20 +57,21 @@ describe.each(BACKENDS.map((b) => b.name))('the playground on the %s store', (st
     await expect.poll(text(page, 'qty-mug'), poll).toBe('1')
     await page.getByTestId('add-beans').click()
     await expect.poll(text(page, 'qty-beans'), poll).toBe('2')
-    await expect.poll(text(page, 'cart-count'), poll).toBe('3 items')
+    await expect.poll(text(page, 'cart-count'), poll).toBe('4 items')
 
     await page.getByTestId('minus-beans').click()
     await expect.poll(text(page, 'qty-beans'), poll).toBe('1')
     await page.getByTestId('remove-mug').click()
     await expect.poll(() => page.getByTestId('cart-line-mug').count(), poll).toBe(0)
-    await expect.poll(text(page, 'cart-total'), poll).toBe('$14.50')
+    await expect.poll(text(page, 'cart-total'), poll).toBe('$20.00')
 
     // A reload reads the cart back from the store.
     await page.reload()
     await expect.poll(text(page, 'qty-beans'), poll).toBe('1')
 
     const feed = page.getByTestId('feed-item').filter({ hasText: 'alan' })
-    await expect.poll(() => feed.and(page.locator('[data-type="created"]')).count(), poll).toBeGreaterThan(0)
+    await expect.poll(() => page.getByTestId('feed-item').filter({ hasText: 'guest' }).and(page.locator('[data-type="created"]')).count(), poll).toBeGreaterThan(0)
+    await expect.poll(() => feed.and(page.locator('[data-type="rotated"]')).count(), poll).toBeGreaterThan(0)
     await expect.poll(() => feed.and(page.locator('[data-type="updated"]')).count(), poll).toBeGreaterThan(0)
     await expect.poll(text(page, 'stat-active'), poll).toMatch(/^[1-9]/)
 

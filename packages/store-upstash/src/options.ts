@@ -83,6 +83,8 @@ export function resolveOptions(options: UpstashStoreOptions = {}): ResolvedOptio
   const parsed = optionsSchema.safeParse(options)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
+    // A misspelt option is reported at the root by zod: name the option itself.
+    if (issue.code === 'unrecognized_keys') throw new ConfigError(issue.keys[0] ?? 'options', 'is not a known option (check the spelling)')
     const path = issue.path.length > 0 ? issue.path.join('.') : 'options'
     throw new ConfigError(path, issue.message)
   }

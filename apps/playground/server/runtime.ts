@@ -135,6 +135,18 @@ export class PlaygroundRuntime {
     })
   }
 
+  /**
+   * Deletes every session of every opened store (tests call it so a shared Redis keeps nothing
+   * of theirs). Resolves to how many were deleted.
+   */
+  async clear(): Promise<number> {
+    let removed = 0
+    for (const slot of this.#backends.values()) {
+      if (slot.opened) removed += await deleteAll(slot.opened.store)
+    }
+    return removed
+  }
+
   /** Closes every store and stops every local server the playground started. */
   async close(): Promise<void> {
     await this.#switching?.catch(() => {})
@@ -198,18 +210,30 @@ export class PlaygroundRuntime {
   }
 }
 
+/** The ids of every session in the store, expired ones too (the scan is done before any delete). */
+async function allIds(store: SessionStore, includeExpired: boolean): Promise<string[]> {
+  const ids: string[] = []
+  let cursor: string | null = null
+  do {
+    const page = await store.scan({ cursor, limit: 500, now: Date.now(), includeExpired })
+    ids.push(...page.records.map((r) => r.id))
+    cursor = page.cursor
+  } while (cursor)
+  return ids
+}
+
+async function deleteAll(store: SessionStore): Promise<number> {
+  let removed = 0
+  for (const id of await allIds(store, true)) if (await store.delete(id)) removed++
+  return removed
+}
+
 /**
  * Moves every live session to `target`: `copySessions` keeps ids, versions and sealed
  * payloads (so every cookie stays valid), then the copies' originals are deleted.
  */
 async function moveSessions(from: SessionManager<PlaygroundData>, target: SessionStore): Promise<number> {
-  const ids: string[] = []
-  let cursor: string | null = null
-  do {
-    const page = await from.store.scan({ cursor, limit: 500, now: Date.now(), includeExpired: false })
-    ids.push(...page.records.map((r) => r.id))
-    cursor = page.cursor
-  } while (cursor)
+  const ids = await allIds(from.store, false)
   const progress = await from.copySessions(target)
   for (const id of ids) await from.store.delete(id)
   return progress.copied

@@ -38,6 +38,8 @@ describe.each(BACKENDS.map((b) => b.name))('the playground on the %s store', (st
   })
 
   afterAll(async () => {
+    // Leave nothing behind in the shared Redis.
+    await playground?.runtime.clear()
     await playground?.close()
   })
 
@@ -151,6 +153,8 @@ describe('the store and strategy switchers', () => {
   })
 
   afterAll(async () => {
+    // Leave nothing behind in the shared Redis.
+    await playground?.runtime.clear()
     await playground?.close()
   })
 
@@ -200,6 +204,8 @@ describe('a store that cannot be opened', () => {
   })
 
   afterAll(async () => {
+    // Leave nothing behind in the shared Redis.
+    await playground?.runtime.clear()
     await playground?.close()
   })
 

@@ -17,6 +17,7 @@ const loginBody = z.strictObject({
 /**
  * The JSON API behind the page. Every answer carries the session's CSRF token (it changes when
  * the session is created or rotated), which the page sends back in `X-CSRF-Token`.
+ * @example app.use('/api', apiRoutes(runtime))
  */
 export function apiRoutes(runtime: PlaygroundRuntime): Router {
   const api = Router()

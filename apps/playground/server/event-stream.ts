@@ -4,6 +4,7 @@ import type { StreamMessages } from './protocol'
 /**
  * Server-sent events to every open page. Hand-written rather than a library: the protocol is
  * four header lines and `event:`/`data:` frames, and the hub must close its clients on shutdown.
+ * @example const stream = new EventStream(); stream.send('stats', sample)
  */
 export class EventStream {
   readonly #clients = new Set<Response>()

@@ -38,6 +38,10 @@ interface ManagerSlot {
  * The playground's moving parts: one opened backend per store (opened on first use), one
  * manager per store and strategy (the strategy is fixed per manager, so switching picks
  * another manager over the same store), and the middleware of the current one.
+ * @example
+ * const runtime = new PlaygroundRuntime({ store: 'memory', strategy: 'hybrid', env: process.env, prefix, feed, onConfig })
+ * await runtime.start()
+ * app.use(runtime.middleware())
  */
 export class PlaygroundRuntime {
   readonly #options: RuntimeOptions

@@ -13,6 +13,7 @@ export interface SampleSource {
  * The chart's data: every tick runs the manager's `cleanup()` (so expired sessions leave the
  * store and the feed shows `expired`) and then `getStats()`, keeping the last `keep` samples.
  * Events nudge an early sample so the chart follows a sign-in at once.
+ * @example const sampler = new StatsSampler(source, (s) => stream.send('stats', s)); sampler.start()
  */
 export class StatsSampler {
   readonly #samples: StatsSample[] = []

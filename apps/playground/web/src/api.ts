@@ -1,6 +1,9 @@
 import type { CartLine, ErrorBody, StateView } from '../../server/protocol'
 
-/** An answer other than 2xx, with the server's error code and message. */
+/**
+ * An answer other than 2xx, with the server's error code and message.
+ * @example if (error instanceof ApiError && error.code === 'signed_out') showSignIn()
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -16,6 +19,7 @@ let csrfToken: string | null = null
 /**
  * Calls the playground's JSON API. Unsafe methods carry the session's CSRF token, and every
  * answer that names a token updates it (it changes when the session is created or rotated).
+ * @example const state = await request<StateView>('GET', '/state')
  */
 export async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' }
@@ -37,7 +41,10 @@ export async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string
   return data as T
 }
 
-/** The typed calls the page makes. */
+/**
+ * The typed calls the page makes.
+ * @example await api.addToCart('mug')
+ */
 export const api = {
   state: () => request<StateView>('GET', '/state'),
   login: (userId: string, device: string) => request<StateView>('POST', '/login', { userId, device }),

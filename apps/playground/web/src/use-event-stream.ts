@@ -6,6 +6,7 @@ type Handlers = { [E in keyof StreamMessages]: (data: StreamMessages[E]) => void
 /**
  * Listens to `/api/events` (server-sent events). The browser reconnects by itself; `connected`
  * says whether the stream is open right now.
+ * @example const live = useEventStream({ hello, session, stats, config })
  */
 export function useEventStream(handlers: Handlers): boolean {
   const latest = useRef(handlers)

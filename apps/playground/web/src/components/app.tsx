@@ -21,7 +21,10 @@ const ENDINGS: Partial<Record<FeedEvent['type'], string>> = {
   evicted: 'This device was signed out: the user has too many sessions and this was the oldest.',
 }
 
-/** The page: state from `/api/state`, live events and stats from `/api/events`. */
+/**
+ * The page: state from `/api/state`, live events and stats from `/api/events`.
+ * @example render(<App />, document.getElementById('app')!)
+ */
 export function App() {
   const [state, setState] = useState<StateView | null>(null)
   const [offset, setOffset] = useState(0)

@@ -14,7 +14,10 @@ interface DemoResult {
   ms: number
 }
 
-/** The cart in the session data: add, remove, and the concurrency demo. */
+/**
+ * The cart in the session data: add, remove, and the concurrency demo.
+ * @example <CartCard state={state} busy={busy} act={act} />
+ */
 export function CartCard({ state, busy, act }: { state: StateView; busy: boolean; act: Act }) {
   const cart = state.session?.cart ?? []
   const products = new Map(state.catalogue.map((p) => [p.sku, p]))

@@ -4,6 +4,7 @@ import { clock } from '../format'
 /**
  * The expiry countdown: the time left and, per term of the strategy, a bar — the idle term
  * (refilled by each request) and the absolute deadline (never moves).
+ * @example <Countdown session={session} policy={state.policy} strategy={state.strategy} now={now} />
  */
 export function Countdown({ session, policy, strategy, now }: { session: SessionView; policy: StateView['policy']; strategy: StrategyName; now: number }) {
   const left = session.expiresAt - now

@@ -4,7 +4,10 @@ import { ago, browserOf, shortId, timeOfDay } from '../format'
 import { useNow } from '../use-now'
 import type { Act } from './app'
 
-/** The signed-in user's sessions (one per device) with revoke buttons. */
+/**
+ * The signed-in user's sessions (one per device) with revoke buttons.
+ * @example <DevicesCard state={state} offset={offset} busy={busy} act={act} />
+ */
 export function DevicesCard({ state, offset, busy, act }: { state: StateView; offset: number; busy: boolean; act: Act }) {
   const now = useNow(offset)
   const user = state.session?.userId

@@ -2,7 +2,10 @@ import type { FeedEvent } from '../../../server/protocol'
 import { foldEvents } from '../feed-rows'
 import { shortId, timeOfDay } from '../format'
 
-/** The live feed of manager events (server-sent). */
+/**
+ * The live feed of manager events (server-sent).
+ * @example <EventFeedCard events={events} connected={live} mine={state.session?.id ?? null} />
+ */
 export function EventFeedCard({ events, connected, mine }: { events: FeedEvent[]; connected: boolean; mine: string | null }) {
   const rows = foldEvents(events, 60)
   return (

@@ -2,7 +2,10 @@ import type { StateView } from '../../../server/protocol'
 import { api } from '../api'
 import type { Act } from './app'
 
-/** The title, the store switcher and the strategy switcher. */
+/**
+ * The title, the store switcher and the strategy switcher.
+ * @example <Header state={state} busy={busy} act={act} />
+ */
 export function Header({ state, busy, act }: { state: StateView; busy: boolean; act: Act }) {
   const store = state.stores.find((s) => s.name === state.store)
   const strategy = state.strategies.find((s) => s.name === state.strategy)

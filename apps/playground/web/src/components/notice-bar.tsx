@@ -4,6 +4,11 @@ export interface Notice {
   text: string
 }
 
+/**
+ * The notice across the top of the page, with a close button; nothing when there is none.
+ * @example
+ * <NoticeBar notice={{ tone: 'warn', text: 'Signed out.' }} onClose={clear} />
+ */
 export function NoticeBar({ notice, onClose }: { notice: Notice | null; onClose: () => void }) {
   if (!notice) return null
   return (

@@ -6,7 +6,10 @@ import { useNow } from '../use-now'
 import type { Act } from './app'
 import { Countdown } from './countdown'
 
-/** Sign-in form, or the signed-in session with its expiry countdown. */
+/**
+ * Sign-in form, or the signed-in session with its expiry countdown.
+ * @example <SessionCard state={state} offset={offset} busy={busy} act={act} />
+ */
 export function SessionCard({ state, offset, busy, act }: { state: StateView; offset: number; busy: boolean; act: Act }) {
   const now = useNow(offset)
   const session = state.session

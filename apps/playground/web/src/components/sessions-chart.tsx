@@ -15,6 +15,7 @@ function windowLabel(ms: number): string {
 /**
  * Active sessions over the last minutes (up to five), drawn as a step line (counts change in steps),
  * with a marker where the store was switched. Plain SVG: one series does not need a library.
+ * @example <SessionsChart samples={stats} />
  */
 export function SessionsChart({ samples }: { samples: StatsSample[] }) {
   if (samples.length === 0) return <div class="chart-empty">Waiting for the first sample…</div>

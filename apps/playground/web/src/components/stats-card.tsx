@@ -2,7 +2,10 @@ import type { StatsSample } from '../../../server/protocol'
 import { duration } from '../format'
 import { SessionsChart } from './sessions-chart'
 
-/** The store's counts now, and active sessions over the last minutes. */
+/**
+ * The store's counts now, and active sessions over the last minutes.
+ * @example <StatsCard samples={stats} />
+ */
 export function StatsCard({ samples }: { samples: StatsSample[] }) {
   const last = samples[samples.length - 1]
   return (

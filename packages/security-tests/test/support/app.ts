@@ -5,7 +5,6 @@
 import type { AddressInfo } from 'node:net'
 import { createServer, type Server } from 'node:http'
 import express, { type NextFunction, type Request, type RequestHandler, type Response as ExpressResponse } from 'express'
-import type { SessionManager } from '@sessionkit/core'
 import { requireSession, session, sessionErrors, type SessionMiddlewareOptions } from '@sessionkit/express'
 
 type Data = Record<string, unknown>

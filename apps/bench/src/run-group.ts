@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs'
 import type { RunOptions } from './harness'
 import { memoryGroup } from './groups/memory'
 import { redisGroup } from './groups/redis'
+import { expressGroup } from './groups/express'
 
 const [group, out, mode] = process.argv.slice(2)
 const quick = mode === 'quick'
@@ -13,6 +14,7 @@ const base: RunOptions = quick
 
 const groups: Record<string, () => Promise<unknown>> = {
   memory: () => memoryGroup({ ...base, population: quick ? 10_000 : 100_000, heapCount: quick ? 20_000 : 1_000_000 }),
+  express: async () => ({ ...(await expressGroup({ rounds: quick ? 1 : 3, durationS: quick ? 1 : 5, sessions: quick ? 50 : 1000 })), facts: [] }),
   redis: () => redisGroup({ ...base, population: quick ? 1_000 : 10_000, memoryCount: quick ? 5_000 : 100_000, concurrencies: [1, 64] }),
 }
 

@@ -9,6 +9,9 @@ export interface LoadRequest {
   method: 'GET' | 'POST'
   path: string
   cookie?: string
+  headers?: Record<string, string>
+  /** JSON body of a POST; default `{ item: 'apple' }`. */
+  json?: unknown
 }
 
 export interface LoadResult {
@@ -36,8 +39,8 @@ export interface Reply {
 /** One request with a client timeout; rejects with 'timeout' or the connection error. */
 export function send(url: string, req: LoadRequest, timeoutMs: number, agent?: Agent): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const body = req.method === 'POST' ? JSON.stringify({ item: 'apple' }) : undefined
-    const headers: Record<string, string> = {}
+    const body = req.method === 'POST' ? JSON.stringify(req.json ?? { item: 'apple' }) : undefined
+    const headers: Record<string, string> = { ...req.headers }
     if (req.cookie) headers.cookie = req.cookie
     if (body) headers['content-type'] = 'application/json'
     const r = request(`${url}${req.path}`, { method: req.method, agent, headers, timeout: timeoutMs }, (res) => {

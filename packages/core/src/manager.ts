@@ -606,6 +606,10 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
       if (!decoded) return null
       const now = this.now()
       const written = { ...(await next(record, now, decoded)), version: record.version + 1 }
+      // Every write reseals a payload still sealed with a retired key, not only data changes.
+      if (this.keyring && written.payload === record.payload && this.keyring.needsReseal(record.payload)) {
+        written.payload = this.encode(id, decoded.data, decoded.meta)
+      }
       const result = await this.store.replace(written, record.version, now)
       if (result.status === 'ok') return this.toSession(written, operation)
       if (result.status === 'missing') return null

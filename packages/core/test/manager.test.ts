@@ -413,6 +413,23 @@ describe('SessionManager: encryption at the manager level', () => {
     expect((await onlyNew.get(token))?.data.count).toBe(2)
   })
 
+  it('refresh is a write too: it reseals a payload sealed with a retired key', async () => {
+    const clock = fakeClock()
+    const store = new ReferenceStore()
+    const old = new SessionManager<Cart>({ store, now: clock.now, cleanupInterval: false, encryption: { keys: [key] } })
+    managers.push(old)
+    const { token, session } = await old.create('u1', { cart: ['x'], count: 1 })
+    const newKey = randomBytes(32).toString('base64')
+    const rotated = new SessionManager<Cart>({ store, now: clock.now, cleanupInterval: false, encryption: { keys: [newKey, key] } })
+    managers.push(rotated)
+    await rotated.refresh(token)
+    const onlyNew = new SessionManager<Cart>({ store, now: clock.now, cleanupInterval: false, encryption: { keys: [newKey] } })
+    managers.push(onlyNew)
+    expect(session.version).toBe(1)
+    // Only the new key is left, and the refreshed session still opens: refresh resealed it.
+    expect((await onlyNew.get(token))?.data).toEqual({ cart: ['x'], count: 1 })
+  })
+
   it('a tampered, moved or wrong-key payload is never returned: null plus an error event without secrets', async () => {
     const { manager, store } = setup({ encryption: { keys: [key] } })
     const errors: SessionEvents['error'][] = []

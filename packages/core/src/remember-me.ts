@@ -19,6 +19,8 @@ interface RememberPayload {
   s: 'live' | 'used'
   /** The session issued beside this token (revoked with the chain on a replay). */
   sid: string
+  /** When it was used (epoch ms), on a tombstone. */
+  at?: number
 }
 
 export interface RememberMeOptions<TData extends SessionData> {
@@ -31,6 +33,13 @@ export interface RememberMeOptions<TData extends SessionData> {
   store: SessionStore
   /** Seconds a chain lives from the sign-in that started it. Default 30 days. */
   ttl?: number
+  /**
+   * Milliseconds after a token's use during which presenting it again is refused without
+   * revoking the chain: a browser that sends several requests at once with the same expired
+   * session (page, images, API calls) must not sign its own user out. Default 5000; `0` treats
+   * every second use as a replay.
+   */
+  reuseGraceMs?: number
   /** The clock, in epoch milliseconds (tests inject one). Default `Date.now`. */
   now?: () => number
 }
@@ -45,7 +54,10 @@ export interface IssuedRememberToken {
 
 export type RememberResult<TData extends SessionData> =
   | ({ status: 'ok'; remember: IssuedRememberToken } & CreatedSession<TData>)
-  /** Unknown, malformed, expired or revoked: sign in again. Nothing was revoked. */
+  /**
+   * Unknown, malformed, expired or revoked, or a second use within `reuseGraceMs` of the first
+   * (a concurrent request of the same browser): no session. Nothing was revoked.
+   */
   | { status: 'invalid' }
   /** An already-used token came back: the whole chain and its sessions were revoked. */
   | { status: 'replayed'; userId: string; revokedSessions: number }
@@ -90,6 +102,7 @@ export class RememberMe<TData extends SessionData = Record<string, unknown>> {
   readonly store: SessionStore
   private readonly sessions: SessionManager<TData>
   private readonly ttlMs: number
+  private readonly graceMs: number
   private readonly now: () => number
   private readonly replayListeners = new Set<(event: RememberReplayEvent) => void>()
 
@@ -102,6 +115,8 @@ export class RememberMe<TData extends SessionData = Record<string, unknown>> {
     this.sessions = options.sessions
     this.store = options.store
     this.ttlMs = ttl * 1000
+    this.graceMs = options.reuseGraceMs ?? 5000
+    if (!Number.isFinite(this.graceMs) || this.graceMs < 0) throw new ConfigError('rememberMe.reuseGraceMs', 'must be 0 or more milliseconds')
     this.now = options.now ?? Date.now
   }
 
@@ -129,14 +144,14 @@ export class RememberMe<TData extends SessionData = Record<string, unknown>> {
     if (!record) return { status: 'invalid' }
     const payload = parsePayload(record.payload)
     if (!payload) return { status: 'invalid' }
-    if (payload.s === 'used') return this.replayed(payload)
+    if (payload.s === 'used') return this.reused(payload, now)
     // Compare-and-set on the version: of two requests presenting this token, one wins.
-    const used: SessionRecord = { ...record, payload: JSON.stringify({ ...payload, s: 'used' }), version: record.version + 1, lastAccessedAt: now }
+    const used: SessionRecord = { ...record, payload: JSON.stringify({ ...payload, s: 'used', at: now }), version: record.version + 1, lastAccessedAt: now }
     const result = await this.store.replace(used, record.version, now)
     if (result.status === 'missing') return { status: 'invalid' }
     if (result.status === 'conflict') {
       const current = parsePayload(result.current.payload)
-      return current && current.s === 'used' ? this.replayed(current) : { status: 'invalid' }
+      return current && current.s === 'used' ? this.reused(current, now) : { status: 'invalid' }
     }
     const { data: given, ...createOptions } = options
     const data = given === undefined ? ({} as TData) : typeof given === 'function' ? given(payload.u) : given
@@ -200,6 +215,12 @@ export class RememberMe<TData extends SessionData = Record<string, unknown>> {
       if (result.status === 'ok') return { token, expiresAt: input.deadline, chainId: input.chainId }
     }
     throw new ConfigError('rememberMe.store', 'the store reported an existing id for three fresh random ids; it does not honour the contract')
+  }
+
+  /** A used token again: within the grace window a concurrent request (refused), else a replay. */
+  private reused(payload: RememberPayload, now: number): Promise<RememberResult<TData>> | RememberResult<TData> {
+    if (payload.at !== undefined && now - payload.at < this.graceMs) return { status: 'invalid' }
+    return this.replayed(payload)
   }
 
   /** Revokes every token of the chain and every session they were issued beside. */

@@ -20,6 +20,13 @@ export interface RevocationList {
   revoke(jti: string, expiresAt: number): Promise<boolean>
   /** True when `jti` is revoked and its entry has not expired. One round trip (`get`). */
   isRevoked(jti: string): Promise<boolean>
+  /**
+   * Removes expired entries the backend still indexes (Redis drops an entry's record by itself
+   * but keeps its id in the bucket's expiry index; memory and ZeroDB keep the record until a
+   * sweep). Optional housekeeping, e.g. hourly; checks are correct without it. Returns how many
+   * records the store reported removing.
+   */
+  purge(): Promise<number>
   /** Closes the backing store. */
   close(): Promise<void>
 }
@@ -62,6 +69,14 @@ export function createRevocationList(store: SessionStore, options: RevocationLis
     },
     async isRevoked(jti) {
       return (await store.get(idOf(jti), now())) !== null
+    },
+    async purge() {
+      let total = 0
+      for (;;) {
+        const removed = await store.purgeExpired({ now: now(), limit: 1000 })
+        total += removed.length
+        if (removed.length < 1000) return total
+      }
     },
     close: () => store.close(),
   }

@@ -1,5 +1,5 @@
 /**
- * Faults under load: while 16 workers send requests to the Express app for a fixed time, the
+ * Faults under load: while 16 workers send requests to the Express app for 5 seconds, the
  * backend goes away for about two seconds and comes back. Every answer is 200 or 503 (never a
  * 500, never a client timeout), there is no unhandled rejection, and afterwards the app works.
  *

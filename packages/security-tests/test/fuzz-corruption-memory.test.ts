@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => backend.close())
 
 describe('fuzz: corrupted and truncated persisted payloads (memory)', () => {
-  it(`${CORRUPTION_CASES} damaged payloads (batches of 50), plain and encrypted (seed ${CORRUPTION_SEED}): rejected with an error event, never returned altered`, async () => {
+  it(`${CORRUPTION_CASES} damaged payloads (batches of 100), plain and encrypted (seed ${CORRUPTION_SEED}): rejected with an error event, never returned altered`, async () => {
     const outcome = await runCorruptionProperty(backend, uniqueNamespace('corrupt_memory'))
     console.log(`[memory] ${JSON.stringify(outcome)}`)
     // Both sides of the property were exercised, not only one.

@@ -26,7 +26,7 @@ export interface OutageReport {
  * Runs the load for `durationMs`, calling `outage()` 1.5 s in (it resolves when the backend is back).
  * @example await outageScenario(store, async () => { await redis.stop(); await sleep(2000); await redis.restart() })
  */
-export async function outageScenario(store: SessionStore, outage: () => Promise<void>, durationMs = 6_000): Promise<OutageReport> {
+export async function outageScenario(store: SessionStore, outage: () => Promise<void>, durationMs = 5_000): Promise<OutageReport> {
   const rejections = watchUnhandledRejections()
   const manager = new SessionManager<Record<string, unknown>>({ store, cleanupInterval: false })
   const app = await startApp({ manager, rateLimit: false, cookie: { secure: true }, onError: () => {} })

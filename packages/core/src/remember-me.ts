@@ -128,7 +128,39 @@ export class RememberMe<TData extends SessionData = Record<string, unknown>> {
   async issue(userId: string, sessionId: string): Promise<IssuedRememberToken> {
     if (typeof userId !== 'string' || userId.length === 0) throw new ConfigError('userId', 'must be a non-empty string')
     const now = this.now()
-    return this.insertToken({ userId, chainId: generateToken(), sessionId, deadline: now + this.ttlMs, now })
+    const chainId = generateToken()
+    const deadline = now + this.ttlMs
+    // A marker in the user's index, so `forgetUser` ("log out everywhere") finds every chain.
+    await this.store.insert(
+      {
+        id: sessionIdFromToken(`chain:${chainId}`),
+        userId: userKey(userId),
+        payload: JSON.stringify({ c: chainId }),
+        createdAt: now,
+        lastAccessedAt: now,
+        expiresAt: deadline,
+        absoluteExpiresAt: deadline,
+        version: 1,
+      },
+      { now },
+    )
+    return this.insertToken({ userId, chainId, sessionId, deadline, now })
+  }
+
+  /**
+   * Forgets every remember chain of the user ("log out everywhere": no device is remembered any
+   * more). Sessions are not touched; delete those with `deleteUserSessions`. Returns how many
+   * chains were forgotten.
+   * @example await rememberMe.forgetUser('user-123')
+   */
+  async forgetUser(userId: string): Promise<number> {
+    const markers = await this.store.listByUser(userKey(userId), this.now())
+    for (const marker of markers) {
+      const chainId = (JSON.parse(marker.payload) as { c?: unknown }).c
+      if (typeof chainId === 'string') await this.store.deleteByUser(chainKey(chainId))
+    }
+    await this.store.deleteByUser(userKey(userId))
+    return markers.length
   }
 
   /**
@@ -253,6 +285,11 @@ export class RememberMe<TData extends SessionData = Record<string, unknown>> {
     }
     return { status: 'replayed', userId: payload.u, revokedSessions }
   }
+}
+
+/** The owner key of a user's chain markers. */
+function userKey(userId: string): string {
+  return `remember-user:${userId}`
 }
 
 /** The owner key of a chain's records: the store's per-user index then holds the chain. */

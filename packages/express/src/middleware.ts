@@ -7,6 +7,7 @@ import { parseSessionOptions, type SessionBindingOptions, type SessionMiddleware
 import { creationLimiter } from './rate-limit'
 import type { RegisteredData } from './register'
 import { beforeEnd, beforeHeaders } from './response-hooks'
+import { resolveRemember } from './remember-cookie'
 import { SessionHandle, type CookieAction, type HandleContext } from './session-handle'
 
 /**
@@ -38,8 +39,9 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
   const ipOf = o.clientIp ?? ((req: Request) => req.ip)
   const binding = o.binding
   const onError = o.onError ?? reportUnexpected
+  const remember = o.rememberMe ? resolveRemember(o.rememberMe, o.cookie) : null
 
-  function attach(req: Request, res: Response, token: string | null, current: Session<TData> | null, startedAt: number): void {
+  function attach(req: Request, res: Response, token: string | null, current: Session<TData> | null, startedAt: number): SessionHandle<TData> {
     const ctx: HandleContext<TData> = {
       manager,
       req,
@@ -49,10 +51,15 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
       slides,
       now,
       startedAt,
+      remember,
+      rememberToken: remember ? readSessionCookie(req.headers.cookie, remember.policy) : null,
     }
     const handle = new SessionHandle<TData>(ctx, token, current)
     req.session = handle as unknown as SessionHandle<RegisteredData>
-    beforeHeaders(res, () => writeCookie(res, policy, handle.cookieAction()))
+    beforeHeaders(res, () => {
+      writeCookie(res, policy, handle.cookieAction())
+      if (remember) writeCookie(res, remember.policy, handle.rememberCookieAction())
+    })
     beforeEnd(
       res,
       () => handle.endOfRequest(),
@@ -68,6 +75,23 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
         else sendJson(res, 500, { error: 'session_error', message: 'The session could not be saved.' }, {}, end)
       },
     )
+    return handle
+  }
+
+  /**
+   * No live session, but a remember cookie: consume it (single use) for a new session of the
+   * same user. A refused or replayed cookie is cleared; the request goes on as a guest.
+   */
+  async function signInFromRemember(req: Request, res: Response, token: string | null, startedAt: number): Promise<void> {
+    const rememberToken = readSessionCookie(req.headers.cookie, remember!.policy)!
+    const result = await remember!.manager.consume(rememberToken, { data: () => initialData(), ...clientInfo(req, ipOf) })
+    const handle = attach(req, res, token, null, startedAt)
+    if (result.status === 'ok') handle.adoptRemembered(result.token, result.session, result.remember)
+    else handle.clearRemember()
+  }
+
+  function hasRememberCookie(req: Request): boolean {
+    return remember !== null && readSessionCookie(req.headers.cookie, remember.policy) !== null
   }
 
   return function sessionMiddleware(req: Request, res: Response, next: NextFunction): void {
@@ -75,6 +99,10 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
     const startedAt = now()
     const token = readSessionCookie(req.headers.cookie, policy)
     if (token === null) {
+      if (hasRememberCookie(req)) {
+        signInFromRemember(req, res, null, startedAt).then(() => next(), (error: unknown) => fail(res, next, error))
+        return
+      }
       attach(req, res, null, null, startedAt)
       return next()
     }
@@ -87,15 +115,18 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
           sendJson(res, 401, { error: 'session_binding_mismatch', message: 'This session belongs to another client. Sign in again.' })
           return
         }
-        attach(req, res, token, current, startedAt)
+        if (!current && hasRememberCookie(req)) await signInFromRemember(req, res, token, startedAt)
+        else attach(req, res, token, current, startedAt)
         next()
       },
-    ).catch((error: unknown) => {
-      const answer = answerFor(error)
-      if (answer && !res.headersSent) sendJson(res, answer.status, answer.body, answer.headers)
-      else next(error)
-    })
+    ).catch((error: unknown) => fail(res, next, error))
   }
+}
+
+function fail(res: Response, next: NextFunction, error: unknown): void {
+  const answer = answerFor(error)
+  if (answer && !res.headersSent) sendJson(res, answer.status, answer.body, answer.headers)
+  else next(error)
 }
 
 function clientInfo(req: Request, ipOf: (req: Request) => string | undefined): { ipAddress?: string; userAgent?: string } {

@@ -2,6 +2,7 @@ import type { Request } from 'express'
 import { z } from 'zod'
 import { ConfigError, type SessionData, type SessionManager } from '@sessionkit/core'
 import type { SessionCookieOptions } from './cookie-policy'
+import type { RememberMeMiddlewareOptions } from './remember-cookie'
 import type { SessionRateLimitOptions } from './rate-limit'
 
 /**
@@ -27,6 +28,12 @@ interface BaseOptions<TData extends SessionData> {
    * Default: 100 per 60 s per `req.ip`, in memory.
    */
   rateLimit?: SessionRateLimitOptions | false
+  /**
+   * Opt-in remember-me cookie; see {@link RememberMeMiddlewareOptions}. With it,
+   * `req.session.login(userId, { remember: true })` issues the cookie and `logout()` forgets it.
+   * Default: off.
+   */
+  rememberMe?: RememberMeMiddlewareOptions<TData>
   /** Revoke a session used from another IP or user agent. Default: off. */
   binding?: SessionBindingOptions
   /** The client IP recorded at creation and checked by `binding.ip`. Default `req.ip`. */
@@ -86,6 +93,26 @@ const schema = z.strictObject({
         key: fn('must be a function of the request').optional(),
       }),
     ], { error: 'must be false or { points, duration } or { limiter }' })
+    .optional(),
+  rememberMe: z
+    .strictObject({
+      manager: z.custom<object>(
+        (v) => typeof v === 'object' && v !== null && ['issue', 'consume', 'forget'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+        { error: 'must be a RememberMe from @sessionkit/core' },
+      ),
+      cookie: z
+        .strictObject({
+          name: z.string().min(1).optional(),
+          secure: z.boolean().optional(),
+          sameSite: z.enum(['lax', 'strict', 'none'], { error: "must be 'lax', 'strict' or 'none'" }).optional(),
+          path: z.string().startsWith('/', 'must start with /').optional(),
+          domain: z.string().min(1).optional(),
+          hostPrefix: z.boolean().optional(),
+          partitioned: z.boolean().optional(),
+          priority: z.enum(['low', 'medium', 'high']).optional(),
+        })
+        .optional(),
+    })
     .optional(),
   binding: z.strictObject({ ip: z.boolean().optional(), userAgent: z.boolean().optional() }).optional(),
   initialData: fn('must be a function returning the data of a new session').optional(),

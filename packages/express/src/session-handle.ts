@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto'
 import type { Request } from 'express'
-import type { CreateOptions, Session, SessionData, SessionManager, Updater } from '@sessionkit/core'
+import { ConfigError, type CreateOptions, type Session, type SessionData, type SessionManager, type Updater } from '@sessionkit/core'
 import { ChangeTracker, mergeChanges } from './change-tracker'
 import type { CreationLimiter } from './rate-limit'
+import type { RememberContext } from './remember-cookie'
 
 /** What the response hook must do with the session cookie before the headers go out. */
 export type CookieAction = { kind: 'none' } | { kind: 'set'; token: string; expiresAt: number } | { kind: 'clear' }
@@ -22,6 +23,10 @@ export interface HandleContext<TData extends SessionData> {
   slides: boolean
   now: () => number
   startedAt: number
+  /** Remember-me settings, when the app opted in. */
+  remember: RememberContext<TData> | null
+  /** The remember token the request carried, if any. */
+  rememberToken: string | null
 }
 
 /**
@@ -35,6 +40,11 @@ export interface LoginOptions<TData> {
    * cart into the user's, say).
    */
   data?: TData | Updater<TData>
+  /**
+   * Also issue a remember-me cookie (needs the middleware's `rememberMe` option): when this
+   * session has expired, the browser is signed in again from it. Default false.
+   */
+  remember?: boolean
 }
 
 const CSRF_CONTEXT = 'sessionkit/csrf/v1'
@@ -60,6 +70,7 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
   #token: string | null
   #current: Session<TData> | null
   #cookie: CookieAction = { kind: 'none' }
+  #rememberCookie: CookieAction = { kind: 'none' }
 
   /** @internal Created by the middleware. */
   constructor(ctx: HandleContext<TData>, token: string | null, current: Session<TData> | null) {
@@ -156,15 +167,17 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
       if (given === undefined) return merged
       return typeof given === 'function' ? (given as Updater<TData>)(merged) : given
     }
+    let rotated = false
     if (this.#current && this.#token) {
-      const rotated = await this.#ctx.manager.rotate(this.#token, { userId, data: next })
-      if (rotated) {
-        this.#use(rotated.token, rotated.session)
-        return
+      const result = await this.#ctx.manager.rotate(this.#token, { userId, data: next })
+      if (result) {
+        this.#use(result.token, result.session)
+        rotated = true
       }
-      // The session vanished meanwhile (logged out elsewhere): start a fresh one for the login.
+      // Else the session vanished meanwhile (logged out elsewhere): start a fresh one for the login.
     }
-    await this.#create(userId, next)
+    if (!rotated) await this.#create(userId, next)
+    if (options.remember) await this.#issueRemember(userId)
   }
 
   /**
@@ -175,6 +188,7 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
   async logout(): Promise<void> {
     // Store first: if it fails, the client keeps a cookie for the session that still exists.
     if (this.#token) await this.#ctx.manager.delete(this.#token)
+    await this.#forgetRemember()
     this.#forget()
   }
 
@@ -191,6 +205,9 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
       return had ? 1 : 0
     }
     const deleted = await this.#ctx.manager.deleteUserSessions(userId)
+    // No device stays remembered either: a stolen remember cookie must not sign back in.
+    if (this.#ctx.remember) await this.#ctx.remember.manager.forgetUser(userId)
+    await this.#forgetRemember()
     this.#forget()
     return deleted
   }
@@ -221,6 +238,25 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
   /** @internal What the response hook writes: set, clear or leave the session cookie. */
   cookieAction(): CookieAction {
     return this.#cookie
+  }
+
+  /** @internal What the response hook writes for the remember-me cookie. */
+  rememberCookieAction(): CookieAction {
+    return this.#rememberCookie
+  }
+
+  /**
+   * @internal The middleware signed the browser in from its remember cookie: adopt the minted
+   * session and hand out both new cookies.
+   */
+  adoptRemembered(token: string, session: Session<TData>, remember: { token: string; expiresAt: number }): void {
+    this.#use(token, session)
+    this.#rememberCookie = { kind: 'set', token: remember.token, expiresAt: remember.expiresAt }
+  }
+
+  /** @internal The remember cookie named nothing usable (or was replayed): remove it. */
+  clearRemember(): void {
+    this.#rememberCookie = { kind: 'clear' }
   }
 
   /**
@@ -269,6 +305,23 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
     this.#current = session
     this.#tracker.reset(session.data)
     this.#cookie = { kind: 'set', token, expiresAt: session.expiresAt }
+  }
+
+  async #issueRemember(userId: string): Promise<void> {
+    const remember = this.#ctx.remember
+    if (!remember) throw new ConfigError('rememberMe', 'login({ remember: true }) needs the middleware option rememberMe')
+    if (!this.#current) return
+    // A new sign-in replaces the chain this browser held.
+    if (this.#ctx.rememberToken) await remember.manager.forget(this.#ctx.rememberToken)
+    const issued = await remember.manager.issue(userId, this.#current.id)
+    this.#rememberCookie = { kind: 'set', token: issued.token, expiresAt: issued.expiresAt }
+  }
+
+  async #forgetRemember(): Promise<void> {
+    if (!this.#ctx.remember || (this.#ctx.rememberToken === null && this.#rememberCookie.kind !== 'set')) return
+    const token = this.#rememberCookie.kind === 'set' ? this.#rememberCookie.token : this.#ctx.rememberToken
+    if (token) await this.#ctx.remember.manager.forget(token)
+    this.#rememberCookie = { kind: 'clear' }
   }
 
   #forget(): void {

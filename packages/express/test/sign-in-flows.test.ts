@@ -62,7 +62,7 @@ function setup(backend: Backend) {
   })
   // The manager does not own the stores closed by the cleanups; close it without closing twice.
   const rememberMe = new RememberMe<Data>({ sessions, store: backend.store(), now })
-  return { clock, sessions, rememberMe, advance: (ms: number) => (clock.t += ms) }
+  return { clock, sessions, rememberMe, advance: (ms: number): void => void (clock.t += ms) }
 }
 
 describe.each(backends)('sign-in flows on $name', (backend) => {
@@ -92,7 +92,9 @@ describe.each(backends)('sign-in flows on $name', (backend) => {
     const replays: RememberReplayEvent[] = []
     rememberMe.onReplay((e) => replays.push(e))
     const revoked: string[] = []
-    sessions.on('revoked', (e) => revoked.push(e.sessionId))
+    sessions.on('revoked', (e) => {
+      revoked.push(e.sessionId)
+    })
     const login = await sessions.create('bob', { cart: [] })
     const first = await rememberMe.issue('bob', login.session.id)
     advance(2 * 3600_000)

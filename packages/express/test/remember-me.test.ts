@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import express from 'express'
+import { RememberMe, SessionManager, type SessionStore } from '@sessionkit/core'
+import { MemoryStore } from '@sessionkit/store-memory'
+import { RedisStore } from '@sessionkit/store-redis'
+import { session } from '../src/index'
+import { listen, setCookies, type RunningApp } from './support/http'
+import { deletePrefix, redisUrl, uniquePrefix } from './support/targets'
+
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+const backends: { name: string; store: () => SessionStore }[] = [
+  {
+    name: 'memory',
+    store: () => {
+      const store = new MemoryStore()
+      cleanups.push(() => store.close())
+      return store
+    },
+  },
+  {
+    name: 'redis',
+    store: () => {
+      const prefix = uniquePrefix()
+      const store = new RedisStore({ url: redisUrl, prefix })
+      cleanups.push(async () => {
+        await store.close()
+        await deletePrefix(redisUrl, prefix)
+      })
+      return store
+    },
+  },
+]
+
+type Data = { cart: string[] }
+
+/** A browser's cookie jar for one site: keeps every cookie the server sets, drops cleared ones. */
+class Browser {
+  jar = new Map<string, string>()
+  constructor(readonly base: string) {}
+  clone(): Browser {
+    const b = new Browser(this.base)
+    b.jar = new Map(this.jar)
+    return b
+  }
+  async request(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+    const headers: Record<string, string> = { origin: this.base }
+    if (this.jar.size > 0) headers.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ')
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    for (const c of setCookies(res)) {
+      if (c.value === '' || c.attributes['max-age'] === '0') this.jar.delete(c.name)
+      else this.jar.set(c.name, c.value)
+    }
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+  }
+}
+
+async function startApp(backend: { store: () => SessionStore }): Promise<{ app: RunningApp; advance: (ms: number) => void; sessions: SessionManager<Data> }> {
+  const clock = { t: Date.now() }
+  const now = () => clock.t
+  const sessions = new SessionManager<Data>({ store: backend.store(), expiration: { strategy: 'sliding', ttl: 1800 }, cleanupInterval: false, now })
+  const rememberMe = new RememberMe<Data>({ sessions, store: backend.store(), now })
+  const app = express()
+  app.use(express.json())
+  app.use(session<Data>({ manager: sessions, now, initialData: () => ({ cart: [] }), cookie: { secure: false }, rememberMe: { manager: rememberMe } }))
+  app.get('/me', (req, res) => void res.json({ userId: req.session.userId, cart: req.session.data.cart }))
+  app.post('/cart', (req, res) => {
+    req.session.data.cart = [...req.session.data.cart, String((req.body as { item: string }).item)]
+    res.json({ cart: req.session.data.cart })
+  })
+  app.post('/login', async (req, res) => {
+    const { user, remember } = req.body as { user: string; remember: boolean }
+    await req.session.login(user, { remember })
+    res.json({ userId: req.session.userId })
+  })
+  app.post('/logout', async (req, res) => {
+    await req.session.logout()
+    res.json({ ok: true })
+  })
+  const running = await listen(app)
+  cleanups.push(() => running.close())
+  return { app: running, advance: (ms) => void (clock.t += ms), sessions }
+}
+
+describe.each(backends)('remember-me cookie over HTTP on $name', (backend) => {
+  it('signs the browser back in after its session expired, with both cookies rotated', async () => {
+    const { app, advance } = await startApp(backend)
+    const browser = new Browser(app.url)
+    await browser.request('POST', '/login', { user: 'alice', remember: true })
+    expect([...browser.jar.keys()].sort()).toEqual(['remember', 'sid'])
+    const first = { ...Object.fromEntries(browser.jar) }
+    advance(2 * 3600_000)
+    const me = await browser.request('GET', '/me')
+    expect(me.body.userId).toBe('alice')
+    expect(browser.jar.get('sid')).not.toBe(first.sid)
+    expect(browser.jar.get('remember')).not.toBe(first.remember)
+  })
+
+  it('without remember: true, an expired session is simply gone', async () => {
+    const { app, advance } = await startApp(backend)
+    const browser = new Browser(app.url)
+    await browser.request('POST', '/login', { user: 'bob', remember: false })
+    expect(browser.jar.has('remember')).toBe(false)
+    advance(2 * 3600_000)
+    expect((await browser.request('GET', '/me')).body.userId).toBeNull()
+  })
+
+  it('a stolen, already used remember cookie is refused and signs the victim out too', async () => {
+    const { app, advance } = await startApp(backend)
+    const victim = new Browser(app.url)
+    await victim.request('POST', '/login', { user: 'carol', remember: true })
+    const thief = victim.clone()
+    thief.jar.delete('sid')
+    advance(2 * 3600_000)
+    expect((await victim.request('GET', '/me')).body.userId).toBe('carol') // uses the remember token
+    advance(60_000)
+    const stolen = await thief.request('GET', '/me')
+    expect(stolen.body.userId).toBeNull()
+    expect(thief.jar.has('remember')).toBe(false)
+    // The chain is revoked: the victim's minted session and new remember token are dead.
+    expect((await victim.request('GET', '/me')).body.userId).toBeNull()
+  })
+
+  it('logout forgets the remember cookie: it no longer signs in', async () => {
+    const { app, advance } = await startApp(backend)
+    const browser = new Browser(app.url)
+    await browser.request('POST', '/login', { user: 'dan', remember: true })
+    const copy = browser.clone()
+    await browser.request('POST', '/logout')
+    expect(browser.jar.has('remember')).toBe(false)
+    advance(2 * 3600_000)
+    copy.jar.delete('sid')
+    expect((await copy.request('GET', '/me')).body.userId).toBeNull()
+  })
+
+  it('a guest cart survives the sign-in and the guest cookie is dead', async () => {
+    const { app } = await startApp(backend)
+    const browser = new Browser(app.url)
+    await browser.request('POST', '/cart', { item: 'mug' })
+    const guest = browser.clone()
+    await browser.request('POST', '/login', { user: 'erin', remember: true })
+    expect((await browser.request('GET', '/me')).body).toEqual({ userId: 'erin', cart: ['mug'] })
+    guest.jar.delete('remember')
+    expect((await guest.request('GET', '/me')).body).toEqual({ userId: null, cart: [] })
+  })
+})

@@ -21,7 +21,8 @@ import { keysOf, redisUrl, uniqueNamespace } from './support/backends'
 import { sleep } from './support/load'
 import { expectCleanOutage, outageScenario } from './support/outage-scenario'
 
-describe('faults under load', () => {
+// The three outages run side by side (each its own app, backend and load) to keep the run short.
+describe.concurrent('faults under load', () => {
   let redis: RedisServerHandle | undefined
   afterAll(() => redis?.destroy())
 

@@ -87,9 +87,9 @@ export function expectCleanOutage(report: OutageReport): void {
   expect(load.errors, 'connection errors at the client').toEqual([])
   expect(load.timeouts, 'requests that hit the client timeout').toBe(0)
   expect(Object.keys(load.byStatus).map(Number).sort()).toEqual([200, 503])
-  // The outage was seen, and most of the run was served.
+  // The outage was seen by the load, and so was normal service (recovery is checked below).
   expect(load.byStatus[503]).toBeGreaterThan(0)
-  expect(load.byStatus[200]).toBeGreaterThan(load.byStatus[503]!)
+  expect(load.byStatus[200]).toBeGreaterThan(0)
   expect(report.unhandled).toEqual([])
   expect(report.fresh).toEqual({ created: 200, readBack: true })
 }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import type { Request } from 'express'
-import { ConfigError, type CreateOptions, type Session, type SessionData, type SessionManager, type Updater } from '@sessionkit/core'
+import { ConfigError, type GuestMerge, type CreateOptions, type Session, type SessionData, type SessionManager, type Updater } from '@sessionkit/core'
 import { ChangeTracker, mergeChanges } from './change-tracker'
 import type { CreationLimiter } from './rate-limit'
 import type { RememberContext } from './remember-cookie'
@@ -45,6 +45,13 @@ export interface LoginOptions<TData> {
    * session has expired, the browser is signed in again from it. Default false.
    */
   remember?: boolean
+  /**
+   * Guest upgrade: combines this (guest) session's data with the data of the user's most
+   * recent live session on another device (`null` when there is none), e.g. a cart merge. Runs
+   * after `data`. Costs one extra store round trip (the user's session list).
+   * @example await req.session.login(user.id, { merge: (guest, existing) => ({ cart: [...(existing?.cart ?? []), ...guest.cart] }) })
+   */
+  merge?: GuestMerge<TData>
 }
 
 const CSRF_CONTEXT = 'sessionkit/csrf/v1'
@@ -162,10 +169,12 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
   async login(userId: string, options: LoginOptions<TData> = {}): Promise<void> {
     const apply = this.#pendingApplied()
     const given = options.data
+    const merge = options.merge
+    const existing = merge ? ((await this.#ctx.manager.getUserSessions(userId))[0]?.data ?? null) : null
     const next: Updater<TData> = async (old) => {
-      const merged = apply(old)
-      if (given === undefined) return merged
-      return typeof given === 'function' ? (given as Updater<TData>)(merged) : given
+      const pending = apply(old)
+      const data = given === undefined ? pending : typeof given === 'function' ? await (given as Updater<TData>)(pending) : given
+      return merge ? merge(data, existing) : data
     }
     let rotated = false
     if (this.#current && this.#token) {

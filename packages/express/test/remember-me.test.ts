@@ -4,6 +4,7 @@ import { RememberMe, SessionManager, type SessionStore } from '@sessionkit/core'
 import { MemoryStore } from '@sessionkit/store-memory'
 import { RedisStore } from '@sessionkit/store-redis'
 import { session } from '../src/index'
+import type { Data } from './support/app'
 import { listen, setCookies, type RunningApp } from './support/http'
 import { deletePrefix, redisUrl, uniquePrefix } from './support/targets'
 
@@ -35,7 +36,6 @@ const backends: { name: string; store: () => SessionStore }[] = [
   },
 ]
 
-type Data = { cart: string[] }
 
 /** A browser's cookie jar for one site: keeps every cookie the server sets, drops cleared ones. */
 class Browser {
@@ -69,12 +69,15 @@ async function startApp(backend: { store: () => SessionStore }): Promise<{ app: 
   app.use(session<Data>({ manager: sessions, now, initialData: () => ({ cart: [] }), cookie: { secure: false }, rememberMe: { manager: rememberMe } }))
   app.get('/me', (req, res) => void res.json({ userId: req.session.userId, cart: req.session.data.cart }))
   app.post('/cart', (req, res) => {
-    req.session.data.cart = [...req.session.data.cart, String((req.body as { item: string }).item)]
+    req.session.data.cart = [...(req.session.data.cart ?? []), String((req.body as { item: string }).item)]
     res.json({ cart: req.session.data.cart })
   })
   app.post('/login', async (req, res) => {
-    const { user, remember } = req.body as { user: string; remember: boolean }
-    await req.session.login(user, { remember })
+    const { user, remember, merge } = req.body as { user: string; remember: boolean; merge?: boolean }
+    await req.session.login(user, {
+      remember,
+      ...(merge ? { merge: (guest: Data, existing: Data | null) => ({ cart: [...(existing?.cart ?? []), ...(guest.cart ?? [])] }) } : {}),
+    })
     res.json({ userId: req.session.userId })
   })
   app.post('/logout', async (req, res) => {
@@ -87,6 +90,20 @@ async function startApp(backend: { store: () => SessionStore }): Promise<{ app: 
 }
 
 describe.each(backends)('remember-me cookie over HTTP on $name', (backend) => {
+  it("login({ merge }) carries the guest cart into the user's cart from another device; the guest cookie is dead", async () => {
+    const { app } = await startApp(backend)
+    const phone = new Browser(app.url)
+    await phone.request('POST', '/login', { user: 'gus', remember: false })
+    await phone.request('POST', '/cart', { item: 'lamp' })
+    const laptop = new Browser(app.url)
+    await laptop.request('POST', '/cart', { item: 'mug' })
+    const guest = laptop.clone()
+    await laptop.request('POST', '/login', { user: 'gus', remember: false, merge: true })
+    expect((await laptop.request('GET', '/me')).body).toEqual({ userId: 'gus', cart: ['lamp', 'mug'] })
+    expect((await guest.request('GET', '/me')).body).toEqual({ userId: null, cart: [] })
+    expect((await phone.request('GET', '/me')).body).toEqual({ userId: 'gus', cart: ['lamp'] })
+  })
+
   it('signs the browser back in after its session expired, with both cookies rotated', async () => {
     const { app, advance } = await startApp(backend)
     const browser = new Browser(app.url)

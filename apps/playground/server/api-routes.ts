@@ -2,16 +2,18 @@ import { Router, json, type Request, type Response } from 'express'
 import { csrf, sessionErrors } from '@sessionkit/express'
 import { z } from 'zod'
 import { isStoreName } from './backends'
-import { addToCart, CATALOGUE, cartOf, isKnownSku, removeFromCart, type PlaygroundData } from './cart'
+import { addToCart, CATALOGUE, cartOf, isKnownSku, mergeCarts, removeFromCart, type PlaygroundData } from './cart'
 import type { ErrorBody, StateView } from './protocol'
 import type { PlaygroundRuntime } from './runtime'
-import { arrivedWithCookie } from './session-layer'
+import { arrivedWithCookie, REMEMBER_COOKIE_NAME } from './session-layer'
 import { isStrategyName, STRATEGY_NAMES, STRATEGY_SUMMARY } from './strategies'
 import { deviceView, sessionView } from './views'
 
 const loginBody = z.strictObject({
   userId: z.string().trim().min(1, 'Enter a user name.').max(40, 'At most 40 characters.'),
   device: z.string().trim().min(1, 'Name this device.').max(40, 'At most 40 characters.'),
+  remember: z.boolean().optional(),
+  merge: z.boolean().optional(),
 })
 
 /**
@@ -23,7 +25,7 @@ export function apiRoutes(runtime: PlaygroundRuntime): Router {
   const api = Router()
   api.use(json({ limit: '16kb' }), runtime.middleware(), csrf())
 
-  async function state(req: Request): Promise<StateView> {
+  async function state(req: Request, res: Response): Promise<StateView> {
     const manager = runtime.manager()
     const current = req.session.current
     const devices = current?.userId ? await manager.getUserSessions(current.userId) : []
@@ -37,11 +39,12 @@ export function apiRoutes(runtime: PlaygroundRuntime): Router {
       catalogue: [...CATALOGUE],
       session: sessionView(current),
       devices: devices.map((s) => deviceView(s, current?.id ?? null)),
+      remembered: res.locals.remembered === true || (res.locals.remembered !== false && arrivedWithCookie(req.headers.cookie, REMEMBER_COOKIE_NAME)),
     }
   }
 
   async function answer(req: Request, res: Response): Promise<void> {
-    res.json({ ...(await state(req)), csrfToken: req.session.csrfToken() })
+    res.json({ ...(await state(req, res)), csrfToken: req.session.csrfToken() })
   }
 
   function fail(res: Response, status: number, error: string, message: string): void {
@@ -61,15 +64,31 @@ export function apiRoutes(runtime: PlaygroundRuntime): Router {
   api.post('/login', async (req, res) => {
     const body = loginBody.safeParse(req.body)
     if (!body.success) return fail(res, 400, 'invalid', body.error.issues[0]!.message)
-    const { userId, device } = body.data
-    // Rotates a guest session (keeping its cart) or creates one: a new token either way.
-    await req.session.login(userId, { data: (data: PlaygroundData) => ({ ...data, cart: cartOf(data), device }) })
+    const { userId, device, remember, merge } = body.data
+    // Rotates a guest session (keeping its cart) or creates one: a new token either way. With
+    // `merge`, the guest cart is added to the cart of the user's most recent other device.
+    await req.session.login(userId, {
+      data: (data: PlaygroundData) => ({ ...data, cart: cartOf(data), device }),
+      remember: remember ?? false,
+      ...(merge ? { merge: (guest: PlaygroundData, existing: PlaygroundData | null) => ({ ...guest, cart: mergeCarts(cartOf(existing ?? undefined), cartOf(guest)) }) } : {}),
+    })
+    res.locals.remembered = remember === true
     await answer(req, res)
   })
 
   api.post('/logout', async (req, res) => {
     await req.session.logout()
+    res.locals.remembered = false
     await answer(req, res)
+  })
+
+  // The remember-me demo: the server forgets this session as if it had expired. The session
+  // cookie now names nothing; the next request signs back in from the remember cookie, if any.
+  api.post('/session/drop', async (req, res) => {
+    if (signedOut(req, res)) return
+    const id = req.session.id
+    if (id) await runtime.manager().revoke(id, 'dropped (as if expired)')
+    res.json({ ok: true, csrfToken: null })
   })
 
   api.post('/cart', async (req, res) => {

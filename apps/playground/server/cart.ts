@@ -70,3 +70,18 @@ export function removeFromCart(cart: readonly CartLine[], sku: string, all = fal
 export function cartOf(data: Partial<PlaygroundData> | undefined): CartLine[] {
   return Array.isArray(data?.cart) ? data.cart.filter((l) => isKnownSku(l.sku) && Number.isInteger(l.qty) && l.qty > 0) : []
 }
+
+/**
+ * Two carts as one: quantities of the same product add up (capped at {@link MAX_QTY}), lines
+ * keep the order of `a` then the new ones of `b`. The guest-to-user merge at sign-in.
+ * @example mergeCarts([{ sku: 'mug', qty: 1 }], [{ sku: 'mug', qty: 2 }, { sku: 'beans', qty: 1 }]) // mug 3, beans 1
+ */
+export function mergeCarts(a: readonly CartLine[], b: readonly CartLine[]): CartLine[] {
+  const merged = a.map((line) => ({ ...line }))
+  for (const line of b) {
+    const same = merged.find((m) => m.sku === line.sku)
+    if (same) same.qty = Math.min(same.qty + line.qty, MAX_QTY)
+    else merged.push({ ...line })
+  }
+  return merged
+}

@@ -59,6 +59,8 @@ export interface StateView {
   catalogue: Product[]
   session: SessionView | null
   devices: DeviceView[]
+  /** True when this browser holds a remember-me cookie (it signs back in after expiry). */
+  remembered: boolean
 }
 
 /** A manager event as the feed shows it: ids, times and reasons, never a token or data. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { SessionManager, type SessionStore } from '@sessionkit/core'
+import { RememberMe, SessionManager, type SessionStore } from '@sessionkit/core'
+import { MemoryStore } from '@sessionkit/store-memory'
 import { BACKENDS, backendNamed } from './backends'
 import { createRedisLocator, type RedisLocator } from './backends/redis-location'
 import type { BackendContext, OpenedBackend, StoreName } from './backends/types'
@@ -51,6 +52,9 @@ export class PlaygroundRuntime {
   readonly #context: BackendContext
   // One key for every manager of this process: sessions moved between stores still open.
   readonly #keys: string[]
+  // Remember tokens live in one in-process store whatever the session store: a chain then
+  // survives a store switch (the sessions it mints go to the current store).
+  readonly #rememberStore = new MemoryStore()
   #store: StoreName
   #strategy: StrategyName
   #switching: Promise<unknown> | null = null
@@ -163,6 +167,7 @@ export class PlaygroundRuntime {
       await opened.stop().catch(() => {})
     }
     this.#backends.clear()
+    await this.#rememberStore.close()
     await this.#redis.stop()
   }
 
@@ -208,7 +213,8 @@ export class PlaygroundRuntime {
       // purge stores nobody looks at.
       cleanupInterval: false,
     })
-    slot = { manager, middleware: sessionLayer(manager), unfollow: this.#options.feed.follow(manager, store) }
+    const rememberMe = new RememberMe<PlaygroundData>({ sessions: manager, store: this.#rememberStore })
+    slot = { manager, middleware: sessionLayer(manager, rememberMe), unfollow: this.#options.feed.follow(manager, store) }
     this.#managers.set(key, slot)
     return slot
   }

@@ -1,10 +1,12 @@
 import type { RequestHandler } from 'express'
 import { session, type SessionMiddlewareOptions } from '@sessionkit/express'
-import type { SessionManager } from '@sessionkit/core'
+import type { RememberMe, SessionManager } from '@sessionkit/core'
 import type { PlaygroundData } from './cart'
 
 /** The playground's session cookie (plain HTTP on localhost, so no `Secure` and no `__Host-`). */
 export const COOKIE_NAME = 'playground_sid'
+/** The remember-me cookie (set only when "Remember me" is ticked at sign-in). */
+export const REMEMBER_COOKIE_NAME = 'playground_remember'
 
 declare module '@sessionkit/express' {
   interface Register {
@@ -17,9 +19,10 @@ declare module '@sessionkit/express' {
  * its own, with the same cookie, so switching store or strategy is invisible to the browser.
  * @example app.use(sessionLayer(manager))
  */
-export function sessionLayer(manager: SessionManager<PlaygroundData>): RequestHandler {
+export function sessionLayer(manager: SessionManager<PlaygroundData>, rememberMe?: RememberMe<PlaygroundData>): RequestHandler {
   const options: SessionMiddlewareOptions<PlaygroundData> = {
     manager,
+    ...(rememberMe ? { rememberMe: { manager: rememberMe, cookie: { name: REMEMBER_COOKIE_NAME } } } : {}),
     initialData: () => ({ cart: [] }),
     cookie: { name: COOKIE_NAME, secure: false, hostPrefix: false },
     // Generous: the end-to-end tests sign in many browser contexts from 127.0.0.1.
@@ -33,6 +36,6 @@ export function sessionLayer(manager: SessionManager<PlaygroundData>): RequestHa
  * session, was signed out (revoked, expired, logged out elsewhere) rather than never signed in.
  * @example if (arrivedWithCookie(req.headers.cookie) && !req.session.exists) res.status(401)
  */
-export function arrivedWithCookie(header: string | undefined): boolean {
-  return header !== undefined && header.split(';').some((part) => part.trim().startsWith(`${COOKIE_NAME}=`))
+export function arrivedWithCookie(header: string | undefined, name: string = COOKIE_NAME): boolean {
+  return header !== undefined && header.split(';').some((part) => part.trim().startsWith(`${name}=`))
 }

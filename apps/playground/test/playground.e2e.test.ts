@@ -122,6 +122,44 @@ describe.each(BACKENDS.map((b) => b.name))('the playground on the %s store', (st
     expect(state.session).toBeNull()
   })
 
+  it("merges a guest cart with the user's cart on another device, and remember-me signs back in after the session is dropped", async () => {
+    const desk = await visit(phone, playground.url)
+    await signIn(desk, 'hopper', 'Desk')
+    await desk.getByTestId('add-mug').click()
+    await expect.poll(text(desk, 'qty-mug'), poll).toBe('1')
+
+    const page = await visit(laptop, playground.url)
+    await page.getByTestId('add-beans').click()
+    await expect.poll(text(page, 'qty-beans'), poll).toBe('1')
+    const guestCookie = (await sessionCookie(laptop))!
+    await page.getByTestId('login-user').fill('hopper')
+    await page.getByTestId('login-device').fill('Tablet')
+    await page.getByTestId('login-remember').check()
+    await page.getByTestId('login-merge').check()
+    await page.getByTestId('login-submit').click()
+    await page.getByTestId('signed-in-user').filter({ hasText: 'hopper' }).waitFor()
+    // The guest's beans joined the mug saved on the desk.
+    await expect.poll(text(page, 'qty-beans'), poll).toBe('1')
+    await expect.poll(text(page, 'qty-mug'), poll).toBe('1')
+    // The guest token is dead: it reads as no session.
+    const asGuest = await fetch(`${playground.url}/api/state`, { headers: { Cookie: `playground_sid=${guestCookie.value}` } })
+    expect(((await asGuest.json()) as { session: unknown }).session).toBeNull()
+
+    const remember = (await laptop.context.cookies()).find((c) => c.name === 'playground_remember')
+    expect(remember?.httpOnly).toBe(true)
+    await expect.poll(() => page.getByTestId('remembered-pill').count(), poll).toBe(1)
+    const before = await page.getByTestId('session-id').getAttribute('title')
+    await page.getByTestId('drop-session').click()
+    // Signed back in from the remember cookie: same user, a new session, a rotated remember token.
+    await expect.poll(() => page.getByTestId('session-id').getAttribute('title'), poll).not.toBe(before)
+    await expect.poll(text(page, 'signed-in-user'), poll).toBe('hopper')
+    const rotated = (await laptop.context.cookies()).find((c) => c.name === 'playground_remember')
+    expect(rotated?.value).toBeTruthy()
+    expect(rotated?.value).not.toBe(remember!.value)
+    await page.getByTestId('logout').click()
+    await page.getByTestId('signin-card').waitFor()
+  })
+
   it('keeps all 50 of 50 concurrent cart additions', async () => {
     const main = laptop
     // On memory the picture for the reviewer shows a second device too.

@@ -54,11 +54,14 @@ export interface IssuedRememberToken {
 
 export type RememberResult<TData extends SessionData> =
   | ({ status: 'ok'; remember: IssuedRememberToken } & CreatedSession<TData>)
-  /**
-   * Unknown, malformed, expired or revoked, or a second use within `reuseGraceMs` of the first
-   * (a concurrent request of the same browser): no session. Nothing was revoked.
-   */
+  /** Unknown, malformed, expired or revoked: sign in again. Nothing was revoked. */
   | { status: 'invalid' }
+  /**
+   * Used by another request within `reuseGraceMs` (a browser sending several requests at once):
+   * no session for this request, nothing revoked. Leave the client's cookies alone: the winning
+   * request's response sets the new ones.
+   */
+  | { status: 'concurrent' }
   /** An already-used token came back: the whole chain and its sessions were revoked. */
   | { status: 'replayed'; userId: string; revokedSessions: number }
 
@@ -251,7 +254,7 @@ export class RememberMe<TData extends SessionData = Record<string, unknown>> {
 
   /** A used token again: within the grace window a concurrent request (refused), else a replay. */
   private reused(payload: RememberPayload, now: number): Promise<RememberResult<TData>> | RememberResult<TData> {
-    if (payload.at !== undefined && now - payload.at < this.graceMs) return { status: 'invalid' }
+    if (payload.at !== undefined && now - payload.at < this.graceMs) return { status: 'concurrent' }
     return this.replayed(payload)
   }
 

@@ -85,9 +85,11 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
   async function signInFromRemember(req: Request, res: Response, token: string | null, startedAt: number): Promise<void> {
     const rememberToken = readSessionCookie(req.headers.cookie, remember!.policy)!
     const result = await remember!.manager.consume(rememberToken, { data: () => initialData(), ...clientInfo(req, ipOf) })
-    const handle = attach(req, res, token, null, startedAt)
+    // A concurrent request of the same browser won the token: this one goes on without a
+    // session and leaves both cookies alone (the winner's response sets the new ones).
+    const handle = attach(req, res, result.status === 'concurrent' ? null : token, null, startedAt)
     if (result.status === 'ok') handle.adoptRemembered(result.token, result.session, result.remember)
-    else handle.clearRemember()
+    else if (result.status !== 'concurrent') handle.clearRemember()
   }
 
   function hasRememberCookie(req: Request): boolean {

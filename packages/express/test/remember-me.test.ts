@@ -117,6 +117,23 @@ describe.each(backends)('remember-me cookie over HTTP on $name', (backend) => {
     expect(browser.jar.get('remember')).not.toBe(first.remember)
   })
 
+  it('several requests at once with the expired session: one signs in, the others leave the cookies alone', async () => {
+    const { app, advance } = await startApp(backend)
+    const browser = new Browser(app.url)
+    await browser.request('POST', '/login', { user: 'hal', remember: true })
+    advance(2 * 3600_000)
+    const tabs = [browser.clone(), browser.clone(), browser.clone()]
+    const answers = await Promise.all(tabs.map((t) => t.request('GET', '/me')))
+    expect(answers.every((a) => a.status === 200)).toBe(true)
+    expect(answers.filter((a) => a.body.userId === 'hal')).toHaveLength(1)
+    // Losers set no cookie at all, so the winner's new cookies are what the browser keeps.
+    const changed = tabs.filter((t) => t.jar.get('sid') !== browser.jar.get('sid'))
+    expect(changed).toHaveLength(1)
+    expect(tabs.filter((t) => t.jar.get('remember') === browser.jar.get('remember'))).toHaveLength(2)
+    // The chain is intact: the winner's session and remember token keep working.
+    expect((await changed[0]!.request('GET', '/me')).body.userId).toBe('hal')
+  })
+
   it('without remember: true, an expired session is simply gone', async () => {
     const { app, advance } = await startApp(backend)
     const browser = new Browser(app.url)

@@ -47,7 +47,9 @@ export async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string
  */
 export const api = {
   state: () => request<StateView>('GET', '/state'),
-  login: (userId: string, device: string) => request<StateView>('POST', '/login', { userId, device }),
+  login: (userId: string, device: string, options: { remember?: boolean; merge?: boolean } = {}) =>
+    request<StateView>('POST', '/login', { userId, device, ...options }),
+  dropSession: () => request<{ ok: true }>('POST', '/session/drop'),
   logout: () => request<StateView>('POST', '/logout'),
   addToCart: (sku: string) => request<{ cart: CartLine[] }>('POST', '/cart', { sku }),
   removeFromCart: (sku: string, all = false) => request<{ cart: CartLine[] }>('DELETE', `/cart/${encodeURIComponent(sku)}${all ? '?all=1' : ''}`),

@@ -19,6 +19,11 @@ export function SessionCard({ state, offset, busy, act }: { state: StateView; of
       <div class="card-head">
         <h2>Session</h2>
         <span class="pill pill-ok">signed in</span>
+        {state.remembered ? (
+          <span class="pill" data-testid="remembered-pill">
+            remembered
+          </span>
+        ) : null}
       </div>
       <div class="who">
         <div class="avatar" aria-hidden="true">
@@ -63,6 +68,26 @@ export function SessionCard({ state, offset, busy, act }: { state: StateView; of
         </button>
         <span class="hint">Any request slides the expiry under sliding and hybrid; fixed never moves.</span>
       </div>
+      <div class="row">
+        <button
+          type="button"
+          class="btn"
+          disabled={busy}
+          data-testid="drop-session"
+          onClick={() => act(async () => {
+            await api.dropSession()
+            return api.state()
+          })}
+        >
+          Drop my session
+        </button>
+        <span class="hint">
+          The server forgets this session as if it had expired.{' '}
+          {state.remembered
+            ? 'Your remember-me cookie signs you back in at once: a new session, and the remember token rotates (single use).'
+            : 'Without remember-me you are signed out.'}
+        </span>
+      </div>
     </section>
   )
 }
@@ -70,6 +95,8 @@ export function SessionCard({ state, offset, busy, act }: { state: StateView; of
 function SignInCard({ state, busy, act }: { state: StateView; busy: boolean; act: Act }) {
   const [userId, setUserId] = useState('ada')
   const [device, setDevice] = useState('Work laptop')
+  const [remember, setRemember] = useState(false)
+  const [merge, setMerge] = useState(false)
   const guestItems = state.session?.cart.reduce((n, line) => n + line.qty, 0) ?? 0
   return (
     <section class="card" data-testid="signin-card">
@@ -81,7 +108,7 @@ function SignInCard({ state, busy, act }: { state: StateView; busy: boolean; act
         class="signin"
         onSubmit={(e) => {
           e.preventDefault()
-          void act(() => api.login(userId, device))
+          void act(() => api.login(userId, device, { remember, merge }))
         }}
       >
         <label>
@@ -95,6 +122,14 @@ function SignInCard({ state, busy, act }: { state: StateView; busy: boolean; act
         <button type="submit" class="btn btn-primary" disabled={busy} data-testid="login-submit">
           Sign in
         </button>
+        <label class="check">
+          <input type="checkbox" checked={remember} data-testid="login-remember" onChange={(e) => setRemember(e.currentTarget.checked)} />
+          <span>Remember me (30 days)</span>
+        </label>
+        <label class="check">
+          <input type="checkbox" checked={merge} data-testid="login-merge" onChange={(e) => setMerge(e.currentTarget.checked)} />
+          <span>Merge my guest cart with my cart on other devices</span>
+        </label>
       </form>
       <p class="hint">
         Any name works. Signing in issues a new token (the old one dies at once: no session fixation).

@@ -147,8 +147,9 @@ export function parseReplaceReply(id: string, reply: unknown): ReplaceResult {
   if (items[0] === 'ok') return { status: 'ok' }
   if (items[0] === 'missing') return { status: 'missing' }
   if (items[0] === 'conflict') {
+    // A current record that cannot be read is as good as gone: never conflict on it forever.
     const current = parseRecordHash(id, items.slice(1))
-    if (current) return { status: 'conflict', current }
+    return current ? { status: 'conflict', current } : { status: 'missing' }
   }
   throw new MalformedReplyError('replace')
 }

@@ -32,15 +32,21 @@ function text(value: unknown, what: string): string {
   throw new MalformedReplyError(what)
 }
 
-function integer(value: string | undefined, what: string): number {
+/** A field that does not hold a number: the record was damaged underneath the store. */
+class CorruptRecord extends Error {}
+
+function integer(value: string | undefined): number {
   const n = Number(value)
-  if (value === undefined || value === '' || !Number.isFinite(n)) throw new MalformedReplyError(what)
+  if (value === undefined || value === '' || !Number.isFinite(n)) throw new CorruptRecord()
   return n
 }
 
 /**
  * A record from a flat `HGETALL`-style reply (`[field, value, ...]`), or `null` for an empty
- * reply. Expiry is not checked here; see {@link parseLiveRecord}.
+ * reply. A hash whose fields cannot be read (no payload, a time or version that is not a
+ * number: written underneath the store) is treated as absent, like an expired record, so a
+ * damaged key can never turn a request into an error; the scripts treat it the same way and
+ * purge or Redis' own expiry removes it. Expiry is not checked here; see {@link parseLiveRecord}.
  * @example parseRecordHash(id, ['p', '{}', 'c', '1', 'a', '1', 'e', '9', 'v', '1'])
  */
 export function parseRecordHash(id: string, reply: unknown): SessionRecord | null {
@@ -50,17 +56,22 @@ export function parseRecordHash(id: string, reply: unknown): SessionRecord | nul
   const fields = new Map<string, string>()
   for (let i = 0; i + 1 < reply.length; i += 2) fields.set(text(reply[i], 'a hash field'), text(reply[i + 1], 'a hash value'))
   const payload = fields.get(RECORD_FIELDS.payload)
-  if (payload === undefined) throw new MalformedReplyError('a session hash without payload')
+  if (payload === undefined) return null
   const absolute = fields.get(RECORD_FIELDS.absoluteExpiresAt)
-  return {
-    id,
-    userId: fields.get(RECORD_FIELDS.userId) ?? null,
-    payload,
-    createdAt: integer(fields.get(RECORD_FIELDS.createdAt), 'createdAt'),
-    lastAccessedAt: integer(fields.get(RECORD_FIELDS.lastAccessedAt), 'lastAccessedAt'),
-    expiresAt: integer(fields.get(RECORD_FIELDS.expiresAt), 'expiresAt'),
-    absoluteExpiresAt: absolute === undefined ? null : integer(absolute, 'absoluteExpiresAt'),
-    version: integer(fields.get(RECORD_FIELDS.version), 'version'),
+  try {
+    return {
+      id,
+      userId: fields.get(RECORD_FIELDS.userId) ?? null,
+      payload,
+      createdAt: integer(fields.get(RECORD_FIELDS.createdAt)),
+      lastAccessedAt: integer(fields.get(RECORD_FIELDS.lastAccessedAt)),
+      expiresAt: integer(fields.get(RECORD_FIELDS.expiresAt)),
+      absoluteExpiresAt: absolute === undefined ? null : integer(absolute),
+      version: integer(fields.get(RECORD_FIELDS.version)),
+    }
+  } catch (error) {
+    if (error instanceof CorruptRecord) return null
+    throw error
   }
 }
 

@@ -34,26 +34,28 @@ if not ukey then return reply end
 
 local now, max = tonumber(ARGV[10]), tonumber(ARGV[11])
 local prefix, buckets = ARGV[12], tonumber(ARGV[13])
--- Oldest first; dead entries (deleted or expired sessions) are pruned as they are met, which
--- keeps the index bounded by the user's live sessions.
+redis.call('ZADD', ukey, ARGV[5], id)
+-- Only a user who may be over the limit is walked: with no limit, or fewer index entries than
+-- the limit, an insert stays O(log n) however many sessions the user has. Dead entries are
+-- pruned here when walked, by list-by-user, and by purge, which keeps the index bounded.
+if max == 0 or redis.call('ZCARD', ukey) <= max then return reply end
+
+-- Oldest first; dead entries (deleted or expired sessions) are pruned as they are met.
 local live = {}
 for _, other in ipairs(redis.call('ZRANGE', ukey, 0, -1)) do
   if other ~= id then
     local e = redis.call('HGET', bucket_base(prefix, other, buckets) .. 's:' .. other, 'e')
-    if e and tonumber(e) > now then
+    if e and expiry(e) > now then
       live[#live + 1] = other
     else
       redis.call('ZREM', ukey, other)
     end
   end
 end
-redis.call('ZADD', ukey, ARGV[5], id)
-if max > 0 then
-  for i = 1, #live + 1 - max do
-    local victim = live[i]
-    remove_session(bucket_base(prefix, victim, buckets), victim)
-    redis.call('ZREM', ukey, victim)
-    reply[#reply + 1] = { victim, ARGV[2] }
-  end
+for i = 1, #live + 1 - max do
+  local victim = live[i]
+  remove_session(bucket_base(prefix, victim, buckets), victim)
+  redis.call('ZREM', ukey, victim)
+  reply[#reply + 1] = { victim, ARGV[2] }
 end
 return reply

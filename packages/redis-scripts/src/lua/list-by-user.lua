@@ -7,7 +7,7 @@ local now, prefix, buckets = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local out = {}
 for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, -1)) do
   local h = redis.call('HGETALL', bucket_base(prefix, id, buckets) .. 's:' .. id)
-  if #h > 0 and tonumber(field(h, 'e')) > now then
+  if #h > 0 and expiry(field(h, 'e')) > now then
     out[#out + 1] = id
     out[#out + 1] = h
   else

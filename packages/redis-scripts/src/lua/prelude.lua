@@ -26,6 +26,19 @@ local function user_key(prefix, user_id)
   return '{' .. prefix .. ':u:' .. user_id .. '}'
 end
 
+-- A record's expiry as a number. One that cannot be read (the hash was damaged underneath the
+-- store) counts as long expired: the record is then never returned, never written, and purge
+-- removes it, instead of every script failing on it.
+local function expiry(value)
+  return tonumber(value) or -1
+end
+
+-- False when a time or version the scripts rely on cannot be read: such a record is treated as
+-- absent everywhere (the TypeScript codec agrees), whatever its expiry says.
+local function readable(a, c, v)
+  return tonumber(a) ~= nil and tonumber(c) ~= nil and tonumber(v) ~= nil
+end
+
 -- A field of a flat HGETALL reply.
 local function field(flat, name)
   for i = 1, #flat, 2 do

@@ -13,7 +13,7 @@ for k = 1, #KEYS do
   local ids = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', ARGV[1], 'LIMIT', 0, budget)
   for _, id in ipairs(ids) do
     local h = redis.call('HMGET', base .. 's:' .. id, 'e', 'u')
-    if h[1] and tonumber(h[1]) > now then
+    if h[1] and expiry(h[1]) > now then
       -- The index was behind the record: put it right instead of deleting a live session.
       redis.call('ZADD', KEYS[k], h[1], id)
     else

@@ -8,7 +8,9 @@
 -- Reply: {'ok'} | {'missing'} | {'conflict', field, value, ...} (the live hash as stored)
 local h = redis.call('HGETALL', KEYS[1])
 if #h == 0 then return { 'missing' } end
-if tonumber(field(h, 'e')) <= tonumber(ARGV[3]) then return { 'missing' } end
+if expiry(field(h, 'e')) <= tonumber(ARGV[3]) or not readable(field(h, 'a'), field(h, 'c'), field(h, 'v')) then
+  return { 'missing' }
+end
 if tonumber(field(h, 'v')) ~= tonumber(ARGV[2]) then
   local reply = { 'conflict' }
   for i = 1, #h do reply[i + 1] = h[i] end
@@ -24,7 +26,7 @@ else
 end
 redis.call('PEXPIREAT', KEYS[1], ARGV[6])
 -- The index may lag behind a later expiry (purge re-indexes it), never run ahead of an earlier one.
-if tonumber(ARGV[6]) < tonumber(field(h, 'e')) then
+if tonumber(ARGV[6]) < expiry(field(h, 'e')) then
   redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
 end
 return { 'ok' }

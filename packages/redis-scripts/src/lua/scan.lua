@@ -18,7 +18,7 @@ for k = 1, #KEYS do
       -- Dropped by Redis' own expiry (the PEXPIREAT backstop): prune its index entries.
       redis.call('ZREM', KEYS[k], id)
       redis.call('ZREM', base .. 'x', id)
-    elseif with_expired or tonumber(field(h, 'e')) > now then
+    elseif with_expired or expiry(field(h, 'e')) > now then
       out[#out + 1] = id
       out[#out + 1] = h
     end

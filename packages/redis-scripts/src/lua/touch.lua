@@ -9,7 +9,7 @@ if #h == 0 then return false end
 local rec = {}
 for i = 1, #h, 2 do rec[h[i]] = h[i + 1] end
 local now = tonumber(ARGV[2])
-if tonumber(rec.e) <= now then return false end
+if expiry(rec.e) <= now or not readable(rec.a, rec.c, rec.v) then return false end
 
 -- touchAfter throttles writes only: the reply is correct either way.
 if now - tonumber(rec.a) >= tonumber(ARGV[4]) then

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors'
+import { sessionIdFromToken } from './tokens'
 import type { CreateOptions, CreatedSession, SessionData, SessionManager } from './manager'
 
 /** Metadata keys under which a device's id and name are kept in the session. */
@@ -10,6 +11,11 @@ export interface DeviceCreateOptions extends CreateOptions {
   deviceId: string
   /** A name to show on a "your devices" page, e.g. `"Firefox on Linux"`. */
   deviceName?: string
+  /**
+   * Serialise sign-ins of one user on one device with the store's lock, so two racing sign-ins
+   * still leave exactly one session for the device. Default `true` (two more round trips).
+   */
+  lock?: boolean
 }
 
 export interface DeviceCreated<TData extends SessionData> extends CreatedSession<TData> {
@@ -33,11 +39,12 @@ export interface DeviceEntry {
  * One session per device: creates a session for `userId` on `deviceId`, then revokes the
  * user's other sessions on the same device (event `revoked`, reason `replaced-on-device`).
  *
- * Not one atomic store step: the new session is inserted first, then the user's list is read
- * (one round trip) and older sessions with the same `deviceId` are deleted. So the client never
- * sees a moment without a session; two sign-ins racing on one device may both survive until the
- * next sign-in there, and with `maxSessionsPerUser` the insert may evict another device's oldest
- * session before the replaced one is removed.
+ * Not one atomic store step: under the store's lock for this user and device, the new session
+ * is inserted first, then the user's list is read (one round trip) and older sessions with the
+ * same `deviceId` are deleted. So the client never sees a moment without a session, and two
+ * sign-ins racing on one device leave exactly one session for it (on a store whose locks are not
+ * distributed, e.g. memory, only within one process). With `maxSessionsPerUser` the insert may
+ * evict another device's oldest session before the replaced one is removed.
  *
  * @example
  * const { token, replaced } = await createOnDevice(sessions, user.id, { cart: [] }, { deviceId: req.cookies.device, deviceName: 'Work laptop' })
@@ -48,19 +55,31 @@ export async function createOnDevice<TData extends SessionData>(
   data: TData,
   options: DeviceCreateOptions,
 ): Promise<DeviceCreated<TData>> {
-  const { deviceId, deviceName, ...createOptions } = options
+  const { deviceId, deviceName, lock = true, ...createOptions } = options
   if (typeof deviceId !== 'string' || deviceId.length === 0 || deviceId.length > 256) {
     throw new ConfigError('deviceId', 'must be a non-empty string of at most 256 characters')
   }
   const metadata: Record<string, string> = { ...createOptions.metadata, [DEVICE_ID_KEY]: deviceId }
   if (deviceName !== undefined) metadata[DEVICE_NAME_KEY] = deviceName
-  const created = await sessions.create(userId, data, { ...createOptions, metadata })
-  const replaced: string[] = []
-  for (const other of await sessions.getUserSessions(userId)) {
-    if (other.id === created.session.id || other.metadata[DEVICE_ID_KEY] !== deviceId) continue
-    if (await sessions.revoke(other.id, 'replaced-on-device')) replaced.push(other.id)
+  const signIn = async (): Promise<DeviceCreated<TData>> => {
+    const created = await sessions.create(userId, data, { ...createOptions, metadata })
+    const replaced: string[] = []
+    for (const other of await sessions.getUserSessions(userId)) {
+      if (other.id === created.session.id || other.metadata[DEVICE_ID_KEY] !== deviceId) continue
+      if (await sessions.revoke(other.id, 'replaced-on-device')) replaced.push(other.id)
+    }
+    return { ...created, replaced }
   }
-  return { ...created, replaced }
+  return lock ? sessions.withLock(deviceLockName(userId, deviceId), signIn) : signIn()
+}
+
+/**
+ * The lock of one user's device, shaped like a token so `withLock` takes it: a SHA-256 digest in
+ * base64url is 43 characters whose last one carries zero low bits, as a token's does. It is no
+ * secret (it only names a lock) and never a session id.
+ */
+function deviceLockName(userId: string, deviceId: string): string {
+  return sessionIdFromToken(`device-lock\u0000${userId}\u0000${deviceId}`)
 }
 
 /**

@@ -181,6 +181,20 @@ describe.each(backends)('sign-in flows on $name', (backend) => {
     expect(again[0]!.lastAccessedAt).toBeGreaterThan(again[1]!.lastAccessedAt)
   })
 
+  it('one session per device: five sign-ins racing on one device leave exactly one session for it', async () => {
+    const { sessions } = setup(backend)
+    await createOnDevice(sessions, 'gil', { cart: [] }, { deviceId: 'dev-phone', deviceName: 'Phone' })
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, () => createOnDevice(sessions, 'gil', { cart: [] }, { deviceId: 'dev-laptop', deviceName: 'Laptop' })),
+    )
+    const devices = await listDevices(sessions, 'gil')
+    expect(devices.filter((d) => d.deviceId === 'dev-laptop')).toHaveLength(1)
+    expect(devices.filter((d) => d.deviceId === 'dev-phone')).toHaveLength(1)
+    // The survivor is one of the racers, and its token works.
+    const survivor = racing.find((r) => r.session.id === devices.find((d) => d.deviceId === 'dev-laptop')!.sessionId)!
+    expect(await sessions.get(survivor.token)).not.toBeNull()
+  })
+
   it('revocation list: an entry is revoked until its expiry and then vanishes (injected clock)', async () => {
     const clock = { t: Date.now() }
     const list = createRevocationList(backend.store(), { now: () => clock.t })

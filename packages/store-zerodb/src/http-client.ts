@@ -135,6 +135,12 @@ export class ZeroDbHttp {
     if (remaining <= 0) throw this.#timeoutError(call)
     let response: Response
     let body: unknown
+    // One controller per request, released afterwards: AbortSignal.any() on the store's
+    // long-lived closing signal keeps a dependant per call on Node 20 (an unbounded leak).
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), remaining)
+    const onClose = () => controller.abort(this.#closing.reason)
+    this.#closing.addEventListener('abort', onClose, { once: true })
     try {
       response = await fetch(`${this.#root}${spec.path}`, {
         method: spec.method,
@@ -144,7 +150,7 @@ export class ZeroDbHttp {
           ...(spec.body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
         ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
-        signal: AbortSignal.any([AbortSignal.timeout(remaining), this.#closing]),
+        signal: controller.signal,
       })
       body = await readBody(response)
     } catch (error) {
@@ -152,6 +158,9 @@ export class ZeroDbHttp {
       if ((error as { name?: string }).name === 'TimeoutError') throw this.#timeoutError(call, error)
       const sent = !neverSent(error)
       return { failure: { cause: error }, retryable: spec.idempotent || !sent, mayHaveApplied: sent }
+    } finally {
+      clearTimeout(timer)
+      this.#closing.removeEventListener('abort', onClose)
     }
     const { status } = response
     if ((status >= 200 && status < 300) || spec.accept?.includes(status)) return { answer: { status, body } }

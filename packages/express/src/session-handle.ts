@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import type { Request } from 'express'
-import { ConfigError, type GuestMerge, type CreateOptions, type Session, type SessionData, type SessionManager, type Updater } from '@sessionkit/core'
+import { ConfigError, createOnDevice, type GuestMerge, type CreateOptions, type Session, type SessionData, type SessionManager, type Updater } from '@sessionkit/core'
 import { ChangeTracker, mergeChanges } from './change-tracker'
 import type { CreationLimiter } from './rate-limit'
 import type { RememberContext } from './remember-cookie'
@@ -52,6 +52,13 @@ export interface LoginOptions<TData> {
    * @example await req.session.login(user.id, { merge: (guest, existing) => ({ cart: [...(existing?.cart ?? []), ...guest.cart] }) })
    */
   merge?: GuestMerge<TData>
+  /**
+   * One session per device: the user's previous sessions on this device (same `id`) are
+   * revoked, and the device's name is kept for the devices list (`listDevices` in core). The
+   * `id` should be stable per browser, e.g. a long-lived random cookie of your own.
+   * @example await req.session.login(user.id, { device: { id: req.cookies.device_id, name: 'Firefox on Linux' } })
+   */
+  device?: { id: string; name?: string }
 }
 
 const CSRF_CONTEXT = 'sessionkit/csrf/v1'
@@ -177,7 +184,21 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
       return merge ? merge(data, existing) : data
     }
     let rotated = false
-    if (this.#current && this.#token) {
+    if (options.device) {
+      // A new session carrying the device (a rotation keeps the guest's metadata), then the
+      // guest session goes: the client holds a working token at every moment.
+      if (!this.#current && this.#ctx.limit) await this.#ctx.limit(this.#ctx.req)
+      const data = await next(this.#current ? this.#current.data : this.#ctx.initialData())
+      const { id: deviceId, name: deviceName } = options.device
+      const created = await createOnDevice(this.#ctx.manager, userId, data, {
+        ...this.#ctx.client(),
+        deviceId,
+        ...(deviceName === undefined ? {} : { deviceName }),
+      })
+      if (this.#token) await this.#ctx.manager.delete(this.#token)
+      this.#use(created.token, created.session)
+      rotated = true
+    } else if (this.#current && this.#token) {
       const result = await this.#ctx.manager.rotate(this.#token, { userId, data: next })
       if (result) {
         this.#use(result.token, result.session)

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import express from 'express'
-import { RememberMe, SessionManager, type SessionStore } from '@sessionkit/core'
+import { listDevices, RememberMe, SessionManager, type SessionStore } from '@sessionkit/core'
 import { MemoryStore } from '@sessionkit/store-memory'
 import { RedisStore } from '@sessionkit/store-redis'
 import { session } from '../src/index'
@@ -68,14 +68,16 @@ async function startApp(backend: { store: () => SessionStore }): Promise<{ app: 
   app.use(express.json())
   app.use(session<Data>({ manager: sessions, now, initialData: () => ({ cart: [] }), cookie: { secure: false }, rememberMe: { manager: rememberMe } }))
   app.get('/me', (req, res) => void res.json({ userId: req.session.userId, cart: req.session.data.cart }))
+  app.get('/devices', async (req, res) => void res.json(await listDevices(sessions, String(req.query.user))))
   app.post('/cart', (req, res) => {
     req.session.data.cart = [...(req.session.data.cart ?? []), String((req.body as { item: string }).item)]
     res.json({ cart: req.session.data.cart })
   })
   app.post('/login', async (req, res) => {
-    const { user, remember, merge } = req.body as { user: string; remember: boolean; merge?: boolean }
+    const { user, remember, merge, device } = req.body as { user: string; remember: boolean; merge?: boolean; device?: string }
     await req.session.login(user, {
       remember,
+      ...(device ? { device: { id: device, name: `device ${device}` } } : {}),
       ...(merge ? { merge: (guest: Data, existing: Data | null) => ({ cart: [...(existing?.cart ?? []), ...(guest.cart ?? [])] }) } : {}),
     })
     res.json({ userId: req.session.userId })
@@ -132,6 +134,23 @@ describe.each(backends)('remember-me cookie over HTTP on $name', (backend) => {
     expect(tabs.filter((t) => t.jar.get('remember') === browser.jar.get('remember'))).toHaveLength(2)
     // The chain is intact: the winner's session and remember token keep working.
     expect((await changed[0]!.request('GET', '/me')).body.userId).toBe('hal')
+  })
+
+  it("login({ device }): a second sign-in on one device leaves one session for it, and keeps the guest's cart", async () => {
+    const { app } = await startApp(backend)
+    const first = new Browser(app.url)
+    await first.request('POST', '/login', { user: 'ivy', remember: false, device: 'd1' })
+    const other = new Browser(app.url)
+    await other.request('POST', '/login', { user: 'ivy', remember: false, device: 'd2' })
+    const again = new Browser(app.url)
+    await again.request('POST', '/cart', { item: 'pen' })
+    const guest = again.clone()
+    await again.request('POST', '/login', { user: 'ivy', remember: false, device: 'd1' })
+    expect((await again.request('GET', '/me')).body).toEqual({ userId: 'ivy', cart: ['pen'] })
+    expect((await first.request('GET', '/me')).body.userId).toBeNull()
+    expect((await guest.request('GET', '/me')).body.userId).toBeNull()
+    const devices = (await again.request('GET', '/devices?user=ivy')).body as unknown as { deviceName: string }[]
+    expect(devices.map((d) => d.deviceName).sort()).toEqual(['device d1', 'device d2'])
   })
 
   it('without remember: true, an expired session is simply gone', async () => {

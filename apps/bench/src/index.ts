@@ -9,7 +9,7 @@ import type { FactRow, Row } from './harness'
 import { toMarkdown } from './report'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const ALL = ['memory', 'redis', 'express']
+const ALL = ['memory', 'redis', 'express', 'round-trips', 'scaling']
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const chosen = args.filter((a) => !a.startsWith('--'))

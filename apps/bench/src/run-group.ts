@@ -5,6 +5,8 @@ import type { RunOptions } from './harness'
 import { memoryGroup } from './groups/memory'
 import { redisGroup } from './groups/redis'
 import { expressGroup } from './groups/express'
+import { roundTripsGroup } from './groups/round-trips'
+import { scalingGroup } from './groups/scaling'
 
 const [group, out, mode] = process.argv.slice(2)
 const quick = mode === 'quick'
@@ -15,6 +17,8 @@ const base: RunOptions = quick
 const groups: Record<string, () => Promise<unknown>> = {
   memory: () => memoryGroup({ ...base, population: quick ? 10_000 : 100_000, heapCount: quick ? 20_000 : 1_000_000 }),
   express: async () => ({ ...(await expressGroup({ rounds: quick ? 1 : 3, durationS: quick ? 1 : 5, sessions: quick ? 50 : 1000 })), facts: [] }),
+  'round-trips': async () => ({ rows: [], facts: await roundTripsGroup() }),
+  scaling: async () => ({ rows: [], facts: await scalingGroup({ expired: quick ? 10_000 : 100_000, total: quick ? 100_000 : 1_000_000 }) }),
   redis: () => redisGroup({ ...base, population: quick ? 1_000 : 10_000, memoryCount: quick ? 5_000 : 100_000, concurrencies: [1, 64] }),
 }
 

@@ -189,10 +189,19 @@ export class RememberMe<TData extends SessionData = Record<string, unknown>> {
       return current && current.s === 'used' ? this.reused(current, now) : { status: 'invalid' }
     }
     const { data: given, ...createOptions } = options
-    const data = given === undefined ? ({} as TData) : typeof given === 'function' ? given(payload.u) : given
-    const created = await this.sessions.create(payload.u, data, createOptions)
-    const deadline = record.absoluteExpiresAt ?? record.expiresAt
-    const remember = await this.insertToken({ userId: payload.u, chainId: payload.c, sessionId: created.session.id, deadline, now })
+    let created: CreatedSession<TData>
+    let remember: IssuedRememberToken
+    try {
+      const data = given === undefined ? ({} as TData) : typeof given === 'function' ? given(payload.u) : given
+      created = await this.sessions.create(payload.u, data, createOptions)
+      const deadline = record.absoluteExpiresAt ?? record.expiresAt
+      remember = await this.insertToken({ userId: payload.u, chainId: payload.c, sessionId: created.session.id, deadline, now })
+    } catch (error) {
+      // The store failed after the token was marked used: put it back (best effort), so the
+      // client's retry is not mistaken for a replay that would revoke the chain.
+      await this.store.replace({ ...record, version: record.version + 2 }, record.version + 1, this.now()).catch(() => {})
+      throw error
+    }
     // A replay that revoked the chain while we minted must not leave these two alive.
     if (!(await this.store.get(id, this.now()))) {
       await this.store.delete(sessionIdFromToken(remember.token))

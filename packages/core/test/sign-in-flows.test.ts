@@ -48,6 +48,21 @@ describe('RememberMe', () => {
     expect((await rememberMe.consume(issued.token)).status).toBe('replayed')
   })
 
+  it('a store failure while minting puts the token back, so the retry signs in instead of revoking', async () => {
+    const clock = { t: 1_000_000 }
+    const store = new ReferenceStore()
+    const sessions = new SessionManager<Data>({ store, cleanupInterval: false, now: () => clock.t })
+    closers.push(() => sessions.close())
+    const rememberMe = new RememberMe({ sessions, store: new ReferenceStore(), now: () => clock.t })
+    const issued = await rememberMe.issue('u', (await sessions.create('u', { cart: [] })).session.id)
+    const insert = store.insert.bind(store)
+    store.insert = () => Promise.reject(new Error('backend down'))
+    await expect(rememberMe.consume(issued.token)).rejects.toThrow('backend down')
+    store.insert = insert
+    clock.t += 60_000
+    expect((await rememberMe.consume(issued.token)).status).toBe('ok')
+  })
+
   it('forgetUser forgets every chain of the user, on every device', async () => {
     const sessions = manager()
     const rememberMe = new RememberMe({ sessions, store: new ReferenceStore() })

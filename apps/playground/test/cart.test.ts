@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addToCart, cartOf, MAX_QTY, removeFromCart } from '../server/cart'
+import { addToCart, cartOf, MAX_QTY, mergeCarts, removeFromCart } from '../server/cart'
 
 describe('the cart', () => {
   it('adds a new product as a line at the end and counts repeats on its line', () => {
@@ -19,6 +19,18 @@ describe('the cart', () => {
     expect(removeFromCart(removeFromCart(cart, 'mug'), 'mug')).toEqual([{ sku: 'beans', qty: 3 }])
     expect(removeFromCart(cart, 'beans', true)).toEqual([{ sku: 'mug', qty: 2 }])
     expect(removeFromCart(cart, 'kettle')).toEqual(cart)
+  })
+
+  it('merges a guest cart into a saved one: quantities add up (capped), new lines at the end, inputs untouched', () => {
+    const saved = [{ sku: 'mug', qty: 1 }, { sku: 'sticker', qty: MAX_QTY }]
+    const guest = [{ sku: 'beans', qty: 2 }, { sku: 'mug', qty: 2 }, { sku: 'sticker', qty: 5 }]
+    expect(mergeCarts(saved, guest)).toEqual([
+      { sku: 'mug', qty: 3 },
+      { sku: 'sticker', qty: MAX_QTY },
+      { sku: 'beans', qty: 2 },
+    ])
+    expect(saved).toEqual([{ sku: 'mug', qty: 1 }, { sku: 'sticker', qty: MAX_QTY }])
+    expect(mergeCarts([], guest)).toEqual(guest)
   })
 
   it('never grows one line past the cap', () => {

@@ -58,7 +58,12 @@ export class RedisEventBus implements SessionEventBus {
   }
 
   async subscribe(listener: (message: BusMessage) => void): Promise<() => Promise<void>> {
-    this.#subscribed ??= this.#bounded('subscribe', this.#sub.subscribe(this.channel))
+    // One SUBSCRIBE for every listener; a failed one is forgotten so the next call tries again.
+    // ioredis re-subscribes by itself after a reconnect.
+    this.#subscribed ??= this.#bounded('subscribe', this.#sub.subscribe(this.channel)).catch((error: unknown) => {
+      this.#subscribed = null
+      throw error
+    })
     await this.#subscribed
     this.#listeners.add(listener)
     return async () => {

@@ -71,3 +71,12 @@ describe('cross-instance events over Redis pub/sub', () => {
     expect(wire.join('\n')).not.toContain(token)
   })
 })
+
+describe('RedisEventBus when Redis does not answer', () => {
+  it('subscribe fails with StoreUnavailableError within its timeout, and close does not hang', async () => {
+    const bus = new RedisEventBus({ url: 'redis://127.0.0.1:1', channel, timeout: 300, redis: { retryStrategy: () => null } })
+    await expect(bus.subscribe(() => {})).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+    await expect(bus.subscribe(() => {})).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+    await bus.close()
+  })
+})

@@ -6,6 +6,7 @@ import { describe } from 'vitest'
 import { casTests } from './cas'
 import { closeTests } from './close'
 import { crudTests } from './crud'
+import { deviceTests } from './device'
 import { expiryTests } from './expiry'
 import { isolationTests } from './isolation'
 import { lockTests } from './locks'
@@ -25,6 +26,7 @@ export { expiryTests } from './expiry'
 export { touchTests } from './touch'
 export { casTests } from './cas'
 export { userIndexTests } from './user-index'
+export { deviceTests } from './device'
 export { scanTests } from './scan'
 export { lockTests } from './locks'
 export { isolationTests } from './isolation'
@@ -42,6 +44,7 @@ export const conformanceGroups = {
   touch: touchTests,
   cas: casTests,
   userIndex: userIndexTests,
+  device: deviceTests,
   scan: scanTests,
   locks: lockTests,
   isolation: isolationTests,

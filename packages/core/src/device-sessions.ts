@@ -39,7 +39,12 @@ export interface DeviceEntry {
  * One session per device: creates a session for `userId` on `deviceId`, then revokes the
  * user's other sessions on the same device (event `revoked`, reason `replaced-on-device`).
  *
- * Not one atomic store step: under the store's lock for this user and device, the new session
+ * On a store that declares `atomicDeviceReplace` (memory, Redis single node, Upstash) this is
+ * one store call: the insert deletes the device's previous sessions in the same atomic step
+ * (`lock` is then not needed and ignored). The device id is also kept in the metadata, so
+ * {@link listDevices} works on every store.
+ *
+ * Otherwise not one atomic store step: under the store's lock for this user and device, the new session
  * is inserted first, then the user's list is read (one round trip) and older sessions with the
  * same `deviceId` are deleted. So the client never sees a moment without a session, and two
  * sign-ins racing on one device leave exactly one session for it (on a store whose locks are not
@@ -61,6 +66,11 @@ export async function createOnDevice<TData extends SessionData>(
   }
   const metadata: Record<string, string> = { ...createOptions.metadata, [DEVICE_ID_KEY]: deviceId }
   if (deviceName !== undefined) metadata[DEVICE_NAME_KEY] = deviceName
+  if (sessions.store.capabilities.atomicDeviceReplace === true) {
+    // One store step: insert and replace together, so no lock and no list are needed.
+    const created = await sessions.create(userId, data, { ...createOptions, metadata, deviceId, replaceDevice: true })
+    return { ...created, replaced: created.replaced ?? [] }
+  }
   const signIn = async (): Promise<DeviceCreated<TData>> => {
     const created = await sessions.create(userId, data, { ...createOptions, metadata })
     const replaced: string[] = []

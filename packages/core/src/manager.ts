@@ -12,7 +12,7 @@ import { Keyring } from './keyring'
 import { WriteCoalescer, type CoalescedJob } from './write-coalescer'
 import { parseManagerOptions, type SessionManagerOptions } from './options'
 import { decodePayload, encodePayload, type SessionMetadata } from './payload'
-import type { SessionRecord, SessionRef, SessionStore } from './store'
+import type { InsertOptions, SessionRecord, SessionRef, SessionStore } from './store'
 import { generateToken, isWellFormedSessionId, isWellFormedToken, sessionIdFromToken } from './tokens'
 
 /** Session data: any JSON-serialisable object. */
@@ -40,12 +40,24 @@ export interface CreateOptions {
   userAgent?: string
   /** Free-form strings kept with the session (encrypted with it when encryption is on). */
   metadata?: Record<string, string>
+  /**
+   * The client device, stored on the record (`SessionRecord.deviceId`) for `replaceDevice`.
+   * `createOnDevice` sets it; most callers want that helper rather than this option.
+   */
+  deviceId?: string
+  /**
+   * With `deviceId` and a user: the user's other sessions on this device are deleted in the
+   * insert's store step (event `revoked`, reason `replaced-on-device`) and listed in `replaced`.
+   */
+  replaceDevice?: boolean
 }
 
 export interface CreatedSession<TData extends SessionData> {
   session: Session<TData>
   /** The bearer secret for the client (a cookie). Never stored, never logged: hand it over once. */
   token: string
+  /** With `replaceDevice`: ids of the user's previous sessions on the device, now revoked. */
+  replaced?: string[]
 }
 
 export type Updater<TData> = (data: TData) => TData | Promise<TData>
@@ -209,9 +221,15 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
     }
     const now = this.now()
     const { expiresAt, absoluteExpiresAt } = initialExpiry(this.policy, now)
+    const { deviceId, replaceDevice } = options
     return this.insertFresh(
-      (id) => ({ id, userId, payload: this.encode(id, data, meta), createdAt: now, lastAccessedAt: now, expiresAt, absoluteExpiresAt, version: 1 }),
-      { data, meta, maxPerUser: this.maxPerUser, now, operation: 'create' },
+      (id) => {
+        const record: SessionRecord = { id, userId, payload: this.encode(id, data, meta), createdAt: now, lastAccessedAt: now, expiresAt, absoluteExpiresAt, version: 1 }
+        // Only set when given, so records without a device stay exactly as before.
+        if (deviceId !== undefined) record.deviceId = deviceId
+        return record
+      },
+      { data, meta, maxPerUser: this.maxPerUser, replaceDevice, now, operation: 'create' },
       (session) => this.emit('created', { sessionId: session.id, userId, timestamp: now }),
     )
   }
@@ -627,7 +645,7 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
 
   private async insertFresh(
     build: (id: string) => SessionRecord,
-    context: { data: TData; meta: SessionMetadata; maxPerUser: number | undefined; now: number; operation: string },
+    context: { data: TData; meta: SessionMetadata; maxPerUser: number | undefined; replaceDevice?: boolean | undefined; now: number; operation: string },
     onCreated?: (session: Session<TData>) => void,
   ): Promise<CreatedSession<TData>> {
     // A duplicate of a fresh 256-bit id means a broken store or RNG, not bad luck: try twice more
@@ -635,12 +653,19 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
     for (let attempt = 0; attempt < 3; attempt++) {
       const token = generateToken()
       const record = build(sessionIdFromToken(token))
-      const result = await this.store.insert(record, { now: context.now, maxPerUser: context.maxPerUser })
+      const options: InsertOptions = { now: context.now, maxPerUser: context.maxPerUser }
+      if (context.replaceDevice) options.replaceDevice = true
+      const result = await this.store.insert(record, options)
       if (result.status === 'exists') continue
       const session = this.sessionFrom(record, context.data, context.meta)
       onCreated?.(session)
       for (const ref of result.evicted) this.emitEvicted(ref, context.now)
-      return { session, token }
+      if (!context.replaceDevice) return { session, token }
+      const replaced = result.replaced ?? []
+      for (const ref of replaced) {
+        this.emit('revoked', { sessionId: ref.id, userId: ref.userId, timestamp: context.now, reason: 'replaced-on-device' })
+      }
+      return { session, token, replaced: replaced.map((ref) => ref.id) }
     }
     throw new StoreError(this.store.name, 'insert reported an existing id for three fresh random ids; the store does not honour the contract', {
       operation: context.operation,

@@ -23,6 +23,12 @@ export interface SessionRecord {
   absoluteExpiresAt: number | null
   /** Increases by one on every write; compare-and-set is on this field. */
   version: number
+  /**
+   * Optional: the client device the session belongs to, for one-session-per-device sign-ins
+   * (`InsertOptions.replaceDevice`). Persisted by stores that support it; absent means `null`.
+   * Immutable like `userId`: stores may ignore changes to it in `replace`.
+   */
+  deviceId?: string | null
 }
 
 /** What a store returns about a session it removed: enough for core to emit an event. */
@@ -37,11 +43,23 @@ export interface InsertOptions {
    * (by `createdAt`) are removed in the same atomic step and returned.
    */
   maxPerUser?: number
+  /**
+   * When `true` and the record has a `userId` and a `deviceId`: the user's other live sessions
+   * with the same `deviceId` are deleted and returned in `replaced`. Atomic with the insert on a
+   * store that declares `atomicDeviceReplace`; right after it otherwise. Applied before
+   * `maxPerUser`, so a replaced session never makes the limit evict another device's session.
+   */
+  replaceDevice?: boolean
   now: number
 }
 
 export type InsertResult =
-  | { status: 'ok'; evicted: SessionRef[] }
+  | {
+      status: 'ok'
+      evicted: SessionRef[]
+      /** With `replaceDevice`: the user's previous sessions on the same device, now deleted. */
+      replaced?: SessionRef[]
+    }
   /** A record with this id already exists (live or not yet purged); nothing was written. */
   | { status: 'exists' }
 
@@ -107,6 +125,12 @@ export interface StoreCapabilities {
   atomicUserLimit: boolean
   /** Locks are exclusive across processes sharing the backend. */
   distributedLocks: boolean
+  /**
+   * `replaceDevice` deletes the device's previous sessions in the same atomic step as the
+   * insert, so concurrent sign-ins on one device leave exactly one session. Optional so stores
+   * written before it still compile; absent means `false`.
+   */
+  atomicDeviceReplace?: boolean
 }
 
 /**

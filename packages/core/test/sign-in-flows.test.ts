@@ -5,6 +5,7 @@ import {
   createMemoryEventBus,
   createOnDevice,
   createRevocationList,
+  listDevices,
   RememberMe,
   SessionManager,
   type ClusterEvent,
@@ -94,6 +95,43 @@ describe('createOnDevice', () => {
     expect(again.replaced).toEqual([mine.session.id])
     expect(await sessions.peek(theirs.token)).not.toBeNull()
     await expect(createOnDevice(sessions, 'u', { cart: [] }, { deviceId: '' })).rejects.toThrow(/deviceId/)
+  })
+
+  it('on a store with atomicDeviceReplace: one store call replaces the device, with revoked events and the device in the record', async () => {
+    const store = new ReferenceStore({ atomicDeviceReplace: true })
+    const sessions = new SessionManager<Data>({ store, cleanupInterval: false })
+    closers.push(() => sessions.close())
+    const revoked: { sessionId: string; reason?: string }[] = []
+    sessions.on('revoked', (e) => {
+      revoked.push({ sessionId: e.sessionId, reason: e.reason })
+    })
+    const other = await createOnDevice(sessions, 'u', { cart: [] }, { deviceId: 'd2' })
+    const first = await createOnDevice(sessions, 'u', { cart: [] }, { deviceId: 'd1', deviceName: 'Laptop' })
+    expect(first.replaced).toEqual([])
+    const callsBefore = store.calls
+    const again = await createOnDevice(sessions, 'u', { cart: [] }, { deviceId: 'd1', deviceName: 'Laptop' })
+    expect(store.calls - callsBefore, 'one insert, no lock and no list').toBe(1)
+    expect(again.replaced).toEqual([first.session.id])
+    expect(revoked).toEqual([{ sessionId: first.session.id, reason: 'replaced-on-device' }])
+    expect(await sessions.peek(first.token)).toBeNull()
+    expect(await sessions.peek(other.token)).not.toBeNull()
+    expect(store.records.get(again.session.id)?.deviceId).toBe('d1')
+    const devices = await listDevices(sessions, 'u')
+    expect(devices.map((d) => [d.deviceId, d.deviceName]).sort()).toEqual([
+      ['d1', 'Laptop'],
+      ['d2', null],
+    ])
+  })
+
+  it('on a store with atomicDeviceReplace: concurrent sign-ins on one device leave exactly one session for it', async () => {
+    const store = new ReferenceStore({ atomicDeviceReplace: true })
+    const sessions = new SessionManager<Data>({ store, cleanupInterval: false })
+    closers.push(() => sessions.close())
+    const results = await Promise.all(Array.from({ length: 5 }, () => createOnDevice(sessions, 'u', { cart: [] }, { deviceId: 'd1' })))
+    const left = await sessions.getUserSessions('u')
+    expect(left).toHaveLength(1)
+    const replaced = results.flatMap((r) => r.replaced)
+    expect([...replaced, left[0]!.id].sort()).toEqual(results.map((r) => r.session.id).sort())
   })
 })
 

@@ -61,8 +61,8 @@ export function getCall(layout: KeyLayout, id: string, now: number): CommandCall
 }
 
 /**
- * insert: the `insert` script. On `single` it also maintains the user index and maxPerUser
- * atomically. On `cluster` the caller first sends {@link userIndexAddCall} (so a failure in
+ * insert: the `insert` script. On `single` it also maintains the user index, maxPerUser and
+ * `replaceDevice` atomically. On `cluster` the caller first sends {@link userIndexAddCall} (so a failure in
  * between leaves only an index entry readers prune) and enforces maxPerUser itself.
  * @example const result = await send(insertCall(keys, record, { now, maxPerUser: 5 }, 'single'))
  */
@@ -90,15 +90,26 @@ export function insertCall(
     layout.prefix,
     String(layout.buckets),
   ]
+  // Appended only with a device, so an insert without one sends exactly what it always did.
+  if (record.deviceId != null) args.push(record.deviceId, options.replaceDevice ? '1' : '0')
   return scriptCall(scripts.insert, keys, args, parseInsertReply)
 }
 
-/** The `insert` script's reply as an {@link InsertResult}. */
+/**
+ * The `insert` script's reply as an {@link InsertResult}. Entries tagged `'d'` (a third
+ * element) are sessions replaced on the device; `replaced` is present only when there are any.
+ */
 export function parseInsertReply(reply: unknown): InsertResult {
   const items = list(reply, 'insert')
   if (items[0] === 'exists') return { status: 'exists' }
   if (items[0] !== 'ok') throw new MalformedReplyError('insert')
-  return { status: 'ok', evicted: items.slice(1).map(parseRef) }
+  const evicted: SessionRef[] = []
+  const replaced: SessionRef[] = []
+  for (const entry of items.slice(1)) {
+    const isReplaced = Array.isArray(entry) && entry.length > 2 && entry[2] === 'd'
+    ;(isReplaced ? replaced : evicted).push(parseRef(entry))
+  }
+  return replaced.length > 0 ? { status: 'ok', evicted, replaced } : { status: 'ok', evicted }
 }
 
 /**

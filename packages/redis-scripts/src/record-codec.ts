@@ -23,6 +23,7 @@ export const RECORD_FIELDS = Object.freeze({
   expiresAt: 'e',
   absoluteExpiresAt: 'x',
   version: 'v',
+  deviceId: 'd',
 })
 
 /** A scalar of a reply as text (clients answer strings; REST clients may answer numbers). */
@@ -58,8 +59,9 @@ export function parseRecordHash(id: string, reply: unknown): SessionRecord | nul
   const payload = fields.get(RECORD_FIELDS.payload)
   if (payload === undefined) return null
   const absolute = fields.get(RECORD_FIELDS.absoluteExpiresAt)
+  const deviceId = fields.get(RECORD_FIELDS.deviceId)
   try {
-    return {
+    const record: SessionRecord = {
       id,
       userId: fields.get(RECORD_FIELDS.userId) ?? null,
       payload,
@@ -69,6 +71,9 @@ export function parseRecordHash(id: string, reply: unknown): SessionRecord | nul
       absoluteExpiresAt: absolute === undefined ? null : integer(absolute),
       version: integer(fields.get(RECORD_FIELDS.version)),
     }
+    // Only sessions with a device carry the field, so others read back exactly as written.
+    if (deviceId !== undefined) record.deviceId = deviceId
+    return record
   } catch (error) {
     if (error instanceof CorruptRecord) return null
     throw error

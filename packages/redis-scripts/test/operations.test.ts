@@ -137,6 +137,34 @@ describe('user index', () => {
     expect((await send(redis, listByUserCall(keys, 'user-1', NOW))).map((r) => r.id)).toEqual([rs[3]!.id, rs[2]!.id])
   })
 
+  it('replaceDevice removes the user’s other live sessions on the device in the insert, before maxPerUser, and keeps the rest', async () => {
+    const keys = layout()
+    const old = record({ deviceId: 'd1', createdAt: NOW })
+    const otherDevice = record({ deviceId: 'd2', createdAt: NOW + 1 })
+    const noDevice = record({ createdAt: NOW + 2 })
+    const otherUser = record({ userId: 'user-2', deviceId: 'd1' })
+    for (const r of [old, otherDevice, noDevice, otherUser]) await send(redis, insertCall(keys, r, { now: NOW }, 'single'))
+    const fresh = record({ deviceId: 'd1', createdAt: NOW + 3 })
+    const result = await send(redis, insertCall(keys, fresh, { now: NOW, maxPerUser: 3, replaceDevice: true }, 'single'))
+    expect(result).toEqual({ status: 'ok', evicted: [], replaced: [{ id: old.id, userId: 'user-1' }] })
+    expect(await send(redis, getCall(keys, old.id, NOW))).toBeNull()
+    expect(await send(redis, getCall(keys, fresh.id, NOW))).toEqual(fresh)
+    expect((await send(redis, listByUserCall(keys, 'user-1', NOW))).map((r) => r.id)).toEqual([fresh.id, noDevice.id, otherDevice.id])
+    expect(await send(redis, getCall(keys, otherUser.id, NOW))).toEqual(otherUser)
+  })
+
+  it('an insert without a device sends the same arguments as before deviceId existed; with one, it stores it without replacing', async () => {
+    const keys = layout()
+    expect(insertCall(keys, record(), { now: NOW, replaceDevice: true }, 'single').args).toHaveLength(13)
+    const a = record({ deviceId: 'd1' })
+    const b = record({ deviceId: 'd1', createdAt: NOW + 1 })
+    for (const r of [a, b]) expect(await send(redis, insertCall(keys, r, { now: NOW }, 'single'))).toEqual({ status: 'ok', evicted: [] })
+    expect((await send(redis, listByUserCall(keys, 'user-1', NOW))).map((r) => [r.id, r.deviceId])).toEqual([
+      [b.id, 'd1'],
+      [a.id, 'd1'],
+    ])
+  })
+
   it('deletes every session of a user except one', async () => {
     const keys = layout()
     const rs = [0, 1, 2].map((i) => record({ createdAt: NOW + i }))

@@ -60,6 +60,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   atomicInsert: true,
   atomicUserLimit: true,
   distributedLocks: false,
+  atomicDeviceReplace: true,
 })
 
 /** Open scan iterators kept so the next page resumes in O(1); older cursors fall back to a skip. */
@@ -69,7 +70,7 @@ const MIN_SCAN_VISITS = 1000
 
 function copy(r: SessionRecord): SessionRecord {
   // A literal with a fixed key order: one allocation, one hidden class for every record.
-  return {
+  const out: SessionRecord = {
     id: r.id,
     userId: r.userId,
     payload: r.payload,
@@ -79,6 +80,9 @@ function copy(r: SessionRecord): SessionRecord {
     absoluteExpiresAt: r.absoluteExpiresAt,
     version: r.version,
   }
+  // Only records with a device carry the field, so records without one read back unchanged.
+  if (r.deviceId != null) out.deviceId = r.deviceId
+  return out
 }
 
 function ref(r: SessionRecord): SessionRef {
@@ -179,6 +183,8 @@ export class MemoryStore implements SessionStore {
     if (this.#records.has(record.id)) return Promise.resolve({ status: 'exists' })
     const evicted: SessionRef[] = []
     const { maxPerUser, now } = options
+    // Before the limit, so a replaced session never makes the limit evict another device's.
+    const replaced = options.replaceDevice ? this.#removeDevice(record, now) : undefined
     if (record.userId !== null && maxPerUser !== undefined) {
       const mine = this.#users.get(record.userId)
       if (mine && mine.size >= maxPerUser) {
@@ -214,7 +220,7 @@ export class MemoryStore implements SessionStore {
     }
     if (this.#records.size > this.#options.maxSessions) this.#makeRoom(now)
     this.#compactIfBloated()
-    return Promise.resolve({ status: 'ok', evicted })
+    return Promise.resolve(replaced ? { status: 'ok', evicted, replaced } : { status: 'ok', evicted })
   }
 
   get(id: string, now: number): Promise<SessionRecord | null> {
@@ -251,6 +257,9 @@ export class MemoryStore implements SessionStore {
     // userId and createdAt are immutable: the user index and the limits depend on them.
     next.userId = entry.record.userId
     next.createdAt = entry.record.createdAt
+    // deviceId too: the device index of replaceDevice reads it.
+    if (entry.record.deviceId != null) next.deviceId = entry.record.deviceId
+    else delete next.deviceId
     entry.record = next
     if (next.expiresAt < entry.indexedAt) this.#reindex(entry)
     this.#lru.touch(entry)
@@ -388,6 +397,22 @@ export class MemoryStore implements SessionStore {
         if (mine.size === 0) this.#users.delete(userId)
       }
     }
+  }
+
+  /** Removes the user's live sessions on the record's device (replaceDevice); returns them. */
+  #removeDevice(record: SessionRecord, now: number): SessionRef[] {
+    const replaced: SessionRef[] = []
+    if (record.userId === null || record.deviceId == null) return replaced
+    const mine = this.#users.get(record.userId)
+    if (!mine) return replaced
+    // Collected first: #remove changes the set being walked.
+    const victims: Entry[] = []
+    for (const entry of mine) if (entry.record.deviceId === record.deviceId && entry.record.expiresAt > now) victims.push(entry)
+    for (const entry of victims) {
+      this.#remove(entry)
+      replaced.push(ref(entry.record))
+    }
+    return replaced
   }
 
   /** Gives the entry a new current heap item at its (earlier) deadline. */

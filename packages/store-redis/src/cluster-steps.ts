@@ -38,8 +38,21 @@ export class ClusterSteps {
     const userId = record.userId
     if (userId !== null) await this.send(userIndexAddCall(this.keys, { ...record, userId }), 'insert')
     const result = await this.send(insertCall(this.keys, record, options, 'cluster'), 'insert')
-    if (result.status !== 'ok' || userId === null || !options.maxPerUser) return result
-    return { status: 'ok', evicted: await this.enforceLimit(userId, record.id, options.maxPerUser, options.now) }
+    if (result.status !== 'ok' || userId === null) return result
+    const deviceId = record.deviceId
+    // Right after the insert, not atomic with it (the sessions live in other slots); before the
+    // limit, so a replaced session never makes it evict another device's.
+    const replaced = options.replaceDevice && deviceId != null ? await this.replaceDevice(userId, deviceId, record.id, options.now) : undefined
+    const evicted = options.maxPerUser ? await this.enforceLimit(userId, record.id, options.maxPerUser, options.now) : result.evicted
+    return replaced ? { status: 'ok', evicted, replaced } : { status: 'ok', evicted }
+  }
+
+  /** Deletes the user's live sessions on `deviceId`, never `keepId`; returns what it removed. */
+  private async replaceDevice(userId: string, deviceId: string, keepId: string, now: number): Promise<SessionRef[]> {
+    const live = await this.listByUser(userId, now)
+    const victims = live.filter((r) => r.id !== keepId && r.deviceId === deviceId)
+    const removed = await Promise.all(victims.map((r) => this.delete(r.id)))
+    return removed.filter((ref): ref is SessionRef => ref !== null)
   }
 
   /** Deletes the oldest live sessions beyond `max`, never `keepId`; returns what it removed. */

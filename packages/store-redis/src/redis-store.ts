@@ -77,6 +77,8 @@ export class RedisStore implements SessionStore {
       // right after the insert, not inside it.
       atomicUserLimit: this.topology === 'single',
       distributedLocks: true,
+      // Likewise replaceDevice: in the insert script on one node, right after it on Cluster.
+      atomicDeviceReplace: this.topology === 'single',
     })
     this.#cluster = new ClusterSteps(this.keys, (call, operation) => this.#send(call, operation))
   }

@@ -71,9 +71,15 @@ describe('cluster: steps across slots leave only self-healing garbage', () => {
     await store.close()
   })
 
-  it('declares that maxPerUser is enforced right after the insert, not atomically, on Cluster', () => {
+  it('declares that maxPerUser and replaceDevice are enforced right after the insert, not atomically, on Cluster', () => {
     const store = new RedisStore({ client, prefix: newNamespace() })
     expect(store.topology).toBe('cluster')
-    expect(store.capabilities).toEqual({ nativeExpiry: true, atomicInsert: true, atomicUserLimit: false, distributedLocks: true })
+    expect(store.capabilities).toEqual({
+      nativeExpiry: true,
+      atomicInsert: true,
+      atomicUserLimit: false,
+      distributedLocks: true,
+      atomicDeviceReplace: false,
+    })
   })
 })

@@ -62,6 +62,8 @@ export class UpstashStore implements SessionStore {
     atomicInsert: true,
     atomicUserLimit: true,
     distributedLocks: true,
+    // One node: the insert script replaces the device's sessions in the same step.
+    atomicDeviceReplace: true,
   }
 
   private readonly keys: KeyLayout

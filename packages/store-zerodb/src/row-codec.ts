@@ -24,6 +24,8 @@ export interface SessionRowData extends Record<string, unknown> {
   exp: string
   absoluteExpiresAt: number | null
   version: number
+  /** The device of a one-session-per-device sign-in; only on sessions that have one. */
+  dev?: string
 }
 
 /** How many versions back a write id is kept (`w_<version>` fields; older ones are unset). */
@@ -70,6 +72,8 @@ function sessionFields(record: SessionRecord): SessionRowData {
     exp: padTime(record.expiresAt, 'up'),
     absoluteExpiresAt: record.absoluteExpiresAt,
     version: record.version,
+    // Only sessions with a device carry the field, so other rows stay as they were.
+    ...(record.deviceId != null ? { dev: record.deviceId } : {}),
   }
 }
 
@@ -82,7 +86,8 @@ export function casUpdate(
   record: SessionRecord,
   wid: string,
 ): { $set: Record<string, unknown>; $unset: Record<string, ''> | undefined } {
-  const { kind: _kind, sid: _sid, uid: _uid, createdAt: _createdAt, ...rest } = sessionFields(record)
+  // deviceId is immutable like userId: the device query of replaceDevice reads it.
+  const { kind: _kind, sid: _sid, uid: _uid, createdAt: _createdAt, dev: _dev, ...rest } = sessionFields(record)
   const leaving = record.version - WRITE_ID_WINDOW
   return {
     $set: { ...rest, [writeIdField(record.version)]: wid },
@@ -129,6 +134,7 @@ export function fromRow(row: Row): StoredSession {
       expiresAt: number(data.expiresAt, 'expiresAt'),
       absoluteExpiresAt: absolute,
       version: number(data.version, 'version'),
+      ...(typeof data.dev === 'string' ? { deviceId: data.dev } : {}),
     },
     writeIdOf(version) {
       const value = data[writeIdField(version)]

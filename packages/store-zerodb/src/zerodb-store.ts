@@ -40,6 +40,8 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   atomicInsert: false,
   atomicUserLimit: false,
   distributedLocks: true,
+  // The device's previous sessions are deleted right after the insert, not in the same step.
+  atomicDeviceReplace: false,
 })
 
 /** Touch retries on a compare-and-set conflict before answering the record as it stands. */
@@ -142,14 +144,18 @@ export class ZeroDbStore implements SessionStore {
     return { status: 'conflict', current: current.record }
   }
 
-  /** Cost: 2 requests (3 with `maxPerUser`, 4 when it evicts), plus 1 the first time (the table check). */
+  /**
+   * Cost: 2 requests (3 with `maxPerUser`, 4 when it evicts; `replaceDevice` adds 1, 2 when it
+   * replaces), plus 1 the first time (the table check).
+   */
   async insert(record: SessionRecord, options: InsertOptions): Promise<InsertResult> {
     const call = this.#begin('insert')
     if (await this.#find(call, record.id)) return { status: 'exists' }
     // POST /rows is not idempotent: it is retried only after a 429 or a refused connection.
     await this.#api.insert(call, toRowData(record, writeId()))
+    const replaced = options.replaceDevice ? await this.#replaceDevice(call, record, options.now) : undefined
     const limit = options.maxPerUser
-    if (limit === undefined || record.userId === null) return { status: 'ok', evicted: [] }
+    if (limit === undefined || record.userId === null) return replaced ? { status: 'ok', evicted: [], replaced } : { status: 'ok', evicted: [] }
     const live = (await this.#all(call, { kind: 'session', uid: record.userId, ...liveFilter(options.now) }))
       .map((session) => session.record)
       .filter((candidate) => isLive(candidate, options.now) && candidate.id !== record.id)
@@ -159,7 +165,24 @@ export class ZeroDbStore implements SessionStore {
       call,
       victims.map((victim) => victim.id),
     )
-    return { status: 'ok', evicted: victims.map(refOf) }
+    const evicted = victims.map(refOf)
+    return replaced ? { status: 'ok', evicted, replaced } : { status: 'ok', evicted }
+  }
+
+  /**
+   * replaceDevice, right after the insert (ZeroDB has no multi-row atomic step): deletes the
+   * user's other live sessions on the record's device, before the user limit looks at them.
+   */
+  async #replaceDevice(call: Call, record: SessionRecord, now: number): Promise<SessionRef[]> {
+    if (record.userId === null || record.deviceId == null) return []
+    const victims = (await this.#all(call, { kind: 'session', uid: record.userId, dev: record.deviceId, ...liveFilter(now) }))
+      .map((session) => session.record)
+      .filter((candidate) => isLive(candidate, now) && candidate.id !== record.id)
+    await this.#deleteIds(
+      call,
+      victims.map((victim) => victim.id),
+    )
+    return victims.map(refOf)
   }
 
   /** Cost: 1 request. */

@@ -22,13 +22,18 @@ import {
  */
 export class ReferenceStore implements SessionStore {
   readonly name = 'reference'
-  readonly capabilities = { nativeExpiry: false, atomicInsert: true, atomicUserLimit: true, distributedLocks: false }
+  readonly capabilities: SessionStore['capabilities']
   readonly records = new Map<string, SessionRecord>()
   readonly locks = new Map<string, { token: string; until: number }>()
   calls = 0
   closed = false
   /** Set by tests to play a store that drops sessions on its own. */
   removalListener: ((removal: StoreRemoval) => void) | null = null
+
+  /** `atomicDeviceReplace: true` plays a store that replaces devices inside its insert. */
+  constructor(options: { atomicDeviceReplace?: boolean } = {}) {
+    this.capabilities = { nativeExpiry: false, atomicInsert: true, atomicUserLimit: true, distributedLocks: false, ...options }
+  }
 
   watchRemovals(listener: (removal: StoreRemoval) => void): () => void {
     this.removalListener = listener
@@ -51,6 +56,16 @@ export class ReferenceStore implements SessionStore {
     await this.tick()
     if (this.records.has(record.id)) return { status: 'exists' }
     this.records.set(record.id, { ...record })
+    // replaceDevice in the same synchronous step as the insert (atomic), before the limit.
+    let replaced: SessionRef[] | undefined
+    if (options.replaceDevice && record.userId !== null && record.deviceId != null) {
+      replaced = []
+      for (const r of [...this.records.values()]) {
+        if (r.id === record.id || r.userId !== record.userId || r.deviceId !== record.deviceId || !isLive(r, options.now)) continue
+        this.records.delete(r.id)
+        replaced.push({ id: r.id, userId: r.userId })
+      }
+    }
     const evicted: SessionRef[] = []
     if (record.userId !== null && options.maxPerUser !== undefined) {
       const mine = [...this.records.values()]
@@ -62,7 +77,7 @@ export class ReferenceStore implements SessionStore {
         evicted.push({ id: oldest.id, userId: oldest.userId })
       }
     }
-    return { status: 'ok', evicted }
+    return replaced ? { status: 'ok', evicted, replaced } : { status: 'ok', evicted }
   }
 
   async get(id: string, now: number): Promise<SessionRecord | null> {

@@ -9,7 +9,10 @@
 -- ARGV[8] absoluteExpiresAt ('' = none)     ARGV[9] version
 -- ARGV[10] now          ARGV[11] maxPerUser (0 = no limit)
 -- ARGV[12] key prefix   ARGV[13] bucket count   (to find the user's other sessions)
--- Reply: {'exists'} | {'ok', {evictedId, userId}, ...}
+-- ARGV[14] deviceId     (optional; absent = no device, and then ARGV[15] is absent too)
+-- ARGV[15] '1' to replace the device: with KEYS[3], the user's other live sessions with the same
+--          deviceId are removed in this step (walks the user index, so only when asked)
+-- Reply: {'exists'} | {'ok', {evictedId, userId} | {replacedId, userId, 'd'}, ...}
 local skey, xkey, ukey = KEYS[1], KEYS[2], KEYS[3]
 local id = ARGV[1]
 if redis.call('EXISTS', skey) == 1 then return { 'exists' } end
@@ -24,6 +27,11 @@ if ARGV[8] ~= '' then
   fields[#fields + 1] = 'x'
   fields[#fields + 1] = ARGV[8]
 end
+local device = ARGV[14]
+if device then
+  fields[#fields + 1] = 'd'
+  fields[#fields + 1] = device
+end
 redis.call('HSET', skey, unpack(fields))
 redis.call('PEXPIREAT', skey, ARGV[7])
 redis.call('ZADD', xkey, ARGV[7], id)
@@ -35,6 +43,23 @@ if not ukey then return reply end
 local now, max = tonumber(ARGV[10]), tonumber(ARGV[11])
 local prefix, buckets = ARGV[12], tonumber(ARGV[13])
 redis.call('ZADD', ukey, ARGV[5], id)
+-- One session per device: before the limit, so a replaced session never makes it evict another
+-- device's. Dead entries met on the way are pruned, as below.
+if device and ARGV[15] == '1' then
+  for _, other in ipairs(redis.call('ZRANGE', ukey, 0, -1)) do
+    if other ~= id then
+      local other_base = bucket_base(prefix, other, buckets)
+      local h = redis.call('HMGET', other_base .. 's:' .. other, 'e', 'd')
+      if not h[1] or expiry(h[1]) <= now then
+        redis.call('ZREM', ukey, other)
+      elseif h[2] == device then
+        remove_session(other_base, other)
+        redis.call('ZREM', ukey, other)
+        reply[#reply + 1] = { other, ARGV[2], 'd' }
+      end
+    end
+  end
+end
 -- Only a user who may be over the limit is walked: with no limit, or fewer index entries than
 -- the limit, an insert stays O(log n) however many sessions the user has. Dead entries are
 -- pruned here when walked, by list-by-user, and by purge, which keeps the index bounded.

@@ -116,13 +116,12 @@ export interface FactRow {
 }
 
 /** Bytes of heap retained per item after building `count` items with `build`. Needs --expose-gc. */
-export async function heapPerItem(count: number, build: (i: number) => unknown | Promise<unknown>): Promise<{ bytes: number; keep: unknown }> {
+export async function heapPerItem(count: number, build: (i: number) => unknown | Promise<unknown>): Promise<number> {
   if (!globalThis.gc) throw new Error('run with node --expose-gc to measure heap')
   globalThis.gc()
   const before = process.memoryUsage().heapUsed
-  let keep: unknown
-  for (let i = 0; i < count; i++) keep = await build(i)
+  for (let i = 0; i < count; i++) await build(i)
   globalThis.gc()
   const after = process.memoryUsage().heapUsed
-  return { bytes: (after - before) / count, keep }
+  return (after - before) / count
 }

@@ -1,40 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import express from 'express'
 import { listDevices, RememberMe, SessionManager, type SessionStore } from '@sessionkit/core'
-import { MemoryStore } from '@sessionkit/store-memory'
-import { RedisStore } from '@sessionkit/store-redis'
 import { session } from '../src/index'
 import type { Data } from './support/app'
 import { listen, setCookies, type RunningApp } from './support/http'
-import { deletePrefix, redisUrl, uniquePrefix } from './support/targets'
+import { flowBackends } from './support/targets'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-const backends: { name: string; store: () => SessionStore }[] = [
-  {
-    name: 'memory',
-    store: () => {
-      const store = new MemoryStore()
-      cleanups.push(() => store.close())
-      return store
-    },
-  },
-  {
-    name: 'redis',
-    store: () => {
-      const prefix = uniquePrefix()
-      const store = new RedisStore({ url: redisUrl, prefix })
-      cleanups.push(async () => {
-        await store.close()
-        await deletePrefix(redisUrl, prefix)
-      })
-      return store
-    },
-  },
-]
+const backends = flowBackends((cleanup) => cleanups.push(cleanup))
 
 
 /** A browser's cookie jar for one site: keeps every cookie the server sets, drops cleared ones. */

@@ -7,51 +7,23 @@ import {
   SessionManager,
   upgradeGuest,
   type RememberReplayEvent,
-  type SessionStore,
 } from '@sessionkit/core'
-import { MemoryStore } from '@sessionkit/store-memory'
 import { RedisStore } from '@sessionkit/store-redis'
 import { Redis } from 'ioredis'
-import { deletePrefix, redisUrl, uniquePrefix } from './support/targets'
+import { deletePrefix, flowBackends, redisUrl, uniquePrefix, type FlowBackend } from './support/targets'
 
 type Data = { cart: string[] }
 
-interface Backend {
-  name: 'memory' | 'redis'
-  /** A fresh store in its own namespace; its keys are deleted after the test. */
-  store(): SessionStore
-}
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-const backends: Backend[] = [
-  {
-    name: 'memory',
-    store: () => {
-      const store = new MemoryStore()
-      cleanups.push(() => store.close())
-      return store
-    },
-  },
-  {
-    name: 'redis',
-    store: () => {
-      const prefix = uniquePrefix()
-      const store = new RedisStore({ url: redisUrl, prefix })
-      cleanups.push(async () => {
-        await store.close()
-        await deletePrefix(redisUrl, prefix)
-      })
-      return store
-    },
-  },
-]
+const backends = flowBackends((cleanup) => cleanups.push(cleanup))
 
 /** A manager on a fake clock: sessions idle out after 30 minutes. */
-function setup(backend: Backend) {
+function setup(backend: FlowBackend) {
   const clock = { t: Date.now() }
   const now = () => clock.t
   const sessions = new SessionManager<Data>({

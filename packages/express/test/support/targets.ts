@@ -94,3 +94,38 @@ export const targets: Target[] = [
   { name: 'express 5 + redis', backend: 'redis', express: express5, makeStore: redis },
   { name: 'express 4 + redis', backend: 'redis', express: express4 as unknown as ExpressModule, makeStore: redis },
 ]
+
+/** A backend of the sign-in flow tests: a fresh store in its own namespace per call. */
+export interface FlowBackend {
+  name: 'memory' | 'redis'
+  store(): SessionStore
+}
+
+/**
+ * The memory and Redis backends the sign-in flow tests run on. Each store's cleanup (closing it,
+ * and deleting its Redis keys) is handed to `onCleanup`, which the test runs after each test.
+ */
+export function flowBackends(onCleanup: (cleanup: () => Promise<void>) => void): FlowBackend[] {
+  return [
+    {
+      name: 'memory',
+      store: () => {
+        const store = new MemoryStore()
+        onCleanup(() => store.close())
+        return store
+      },
+    },
+    {
+      name: 'redis',
+      store: () => {
+        const prefix = uniquePrefix()
+        const store = new RedisStore({ url: redisUrl, prefix })
+        onCleanup(async () => {
+          await store.close()
+          await deletePrefix(redisUrl, prefix)
+        })
+        return store
+      },
+    },
+  ]
+}

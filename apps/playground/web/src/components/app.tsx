@@ -81,9 +81,10 @@ export function App() {
           await reload()
           setNotice({ tone: 'warn', text: ending.current ?? error.message })
         } else {
-          setNotice({ tone: 'error', text: error instanceof Error ? error.message : String(error) })
-          // The server may know more now (a store marked unavailable, a cart saved before the error).
+          // The server may know more now (a store marked unavailable, a cart saved before the error):
+          // the page redraws from it, then says what went wrong, so the two never disagree.
           await reload()
+          setNotice({ tone: 'error', text: error instanceof Error ? error.message : String(error) })
         }
       } finally {
         setBusy(false)

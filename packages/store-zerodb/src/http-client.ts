@@ -92,11 +92,35 @@ export class ZeroDbHttp {
   readonly #options: ResolvedOptions
   readonly #closing: AbortSignal
   readonly #root: string
+  /**
+   * One controller per request in flight and per retry wait, all aborted by the single listener
+   * on `closing`. A listener of their own on that long-lived signal would make it carry one per
+   * concurrent call: past 10, Node prints a MaxListenersExceededWarning ("possible memory leak").
+   */
+  readonly #pending = new Set<AbortController>()
 
   constructor(options: ResolvedOptions, closing: AbortSignal) {
     this.#options = options
     this.#closing = closing
     this.#root = `${options.baseUrl}/api/v1/projects/${encodeURIComponent(options.projectId)}/database`
+    closing.addEventListener(
+      'abort',
+      () => {
+        for (const controller of this.#pending) controller.abort(closing.reason)
+      },
+      { once: true },
+    )
+  }
+
+  /** A controller that closing aborts, until `#settle` releases it. Call only while `closing` is not aborted. */
+  #track(): AbortController {
+    const controller = new AbortController()
+    this.#pending.add(controller)
+    return controller
+  }
+
+  #settle(controller: AbortController): void {
+    this.#pending.delete(controller)
   }
 
   /**
@@ -118,10 +142,14 @@ export class ZeroDbHttp {
         maxMs: this.#options.retryMaxDelay,
       })
       if (Date.now() + wait >= call.deadline) throw this.#finalError(call, spec, failure, attempt + 1, retryable, true)
+      if (this.#closing.aborted) throw new ClosedError('ZeroDB store', { operation: call.operation })
+      const waiting = this.#track()
       try {
-        await sleep(wait, this.#closing)
+        await sleep(wait, waiting.signal)
       } catch {
         throw new ClosedError('ZeroDB store', { operation: call.operation })
+      } finally {
+        this.#settle(waiting)
       }
     }
   }
@@ -135,12 +163,11 @@ export class ZeroDbHttp {
     if (remaining <= 0) throw this.#timeoutError(call)
     let response: Response
     let body: unknown
-    // One controller per request, released afterwards: AbortSignal.any() on the store's
-    // long-lived closing signal keeps a dependant per call on Node 20 (an unbounded leak).
-    const controller = new AbortController()
+    // One controller per request, aborted by its timer or by closing and released afterwards.
+    // Not AbortSignal.any() on the long-lived closing signal: on Node 20 that keeps a dependant
+    // per call (an unbounded leak).
+    const controller = this.#track()
     const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), remaining)
-    const onClose = () => controller.abort(this.#closing.reason)
-    this.#closing.addEventListener('abort', onClose, { once: true })
     try {
       response = await fetch(`${this.#root}${spec.path}`, {
         method: spec.method,
@@ -160,7 +187,7 @@ export class ZeroDbHttp {
       return { failure: { cause: error }, retryable: spec.idempotent || !sent, mayHaveApplied: sent }
     } finally {
       clearTimeout(timer)
-      this.#closing.removeEventListener('abort', onClose)
+      this.#settle(controller)
     }
     const { status } = response
     if ((status >= 200 && status < 300) || spec.accept?.includes(status)) return { answer: { status, body } }

@@ -10,7 +10,7 @@ import type {
   TouchOptions,
 } from '@sessionkit/core'
 import type { KeyLayout } from './key-layout'
-import { MalformedReplyError, arg, parseLiveRecord, parseRecordHash, parseRecordPairs, parseRef } from './record-codec'
+import { MalformedReplyError, arg, decodeRecord, encodeRecord, parseLiveRecord, parseRecordPairs, parseRef } from './record-codec'
 import { scripts, type RedisScript } from './scripts'
 
 /**
@@ -53,11 +53,11 @@ function list(reply: unknown, what: string): unknown[] {
 }
 
 /**
- * get: `HGETALL` of the session hash; `null` when absent or expired at `now`.
- * @example const call = getCall(keys, id, now) // { kind: 'command', command: ['HGETALL', '{sk:3}:s:…'] }
+ * get: `GET` of the session record; `null` when absent or expired at `now`.
+ * @example const call = getCall(keys, id, now) // { kind: 'command', command: ['GET', '{sk:3}:s:…'] }
  */
 export function getCall(layout: KeyLayout, id: string, now: number): CommandCall<SessionRecord | null> {
-  return commandCall(['HGETALL', layout.sessionKey(id)], (reply) => parseLiveRecord(id, reply, now))
+  return commandCall(['GET', layout.sessionKey(id)], (reply) => parseLiveRecord(id, reply, now))
 }
 
 /**
@@ -79,12 +79,9 @@ export function insertCall(
     record.id,
     record.userId ?? '',
     record.userId === null ? '0' : '1',
-    record.payload,
+    encodeRecord(record),
     arg(record.createdAt),
-    arg(record.lastAccessedAt),
     arg(record.expiresAt),
-    record.absoluteExpiresAt === null ? '' : arg(record.absoluteExpiresAt),
-    arg(record.version),
     arg(options.now),
     arg(options.maxPerUser ?? 0),
     layout.prefix,
@@ -121,7 +118,7 @@ export function touchCall(layout: KeyLayout, id: string, options: TouchOptions):
     scripts.touch,
     [layout.sessionKey(id), layout.expiryIndexKey(layout.bucketOf(id))],
     [id, arg(options.now), options.idleTtlMs === null ? '' : arg(options.idleTtlMs), arg(options.touchAfterMs)],
-    (reply) => parseRecordHash(id, reply),
+    (reply) => decodeRecord(id, reply),
   )
 }
 
@@ -159,7 +156,7 @@ export function parseReplaceReply(id: string, reply: unknown): ReplaceResult {
   if (items[0] === 'missing') return { status: 'missing' }
   if (items[0] === 'conflict') {
     // A current record that cannot be read is as good as gone: never conflict on it forever.
-    const current = parseRecordHash(id, items.slice(1))
+    const current = decodeRecord(id, items[1])
     return current ? { status: 'conflict', current } : { status: 'missing' }
   }
   throw new MalformedReplyError('replace')

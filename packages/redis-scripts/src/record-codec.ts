@@ -12,19 +12,159 @@ export class MalformedReplyError extends Error {
 }
 
 /**
- * Hash field names of a session record. One letter each: a session is a small hash that Redis
- * keeps as a compact listpack, and short names keep it small.
+ * How a session record is stored: one Redis string,
+ *
+ *     1|<expiresAt>|<lastAccessedAt>|<version>|<absoluteExpiresAt>|<createdAt>|<userLen>|<deviceLen>|<userId><deviceId><payload>
+ *
+ * `1` is the format. Times are epoch milliseconds in decimal; `absoluteExpiresAt` is empty when
+ * there is none. `userLen` / `deviceLen` are the UTF-8 byte lengths of the user id and device id,
+ * empty for a guest or a session without a device, and the two ids then follow the header
+ * back to back, before the payload, which runs to the end. The fields a touch rewrites come
+ * first, so the scripts rewrite the header and copy the rest as it is; a read is one bulk string,
+ * which clients parse far faster than a hash's field list (see the package README).
  */
-export const RECORD_FIELDS = Object.freeze({
-  userId: 'u',
-  payload: 'p',
-  createdAt: 'c',
-  lastAccessedAt: 'a',
-  expiresAt: 'e',
-  absoluteExpiresAt: 'x',
-  version: 'v',
-  deviceId: 'd',
-})
+export const RECORD_FORMAT = '1'
+
+/** The UTF-8 byte length of `s`, as Redis stores it (lone surrogates count as U+FFFD, 3 bytes). */
+export function utf8Length(s: string): number {
+  let bytes = s.length
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) bytes += 1
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2 // a surrogate pair: 2 UTF-16 units, 4 bytes
+      i++
+    } else bytes += 2
+  }
+  return bytes
+}
+
+/** The index in `s` just after `bytes` UTF-8 bytes from `from`, or -1 when `s` is shorter. */
+function advanceBytes(s: string, from: number, bytes: number): number {
+  let i = from
+  let left = bytes
+  while (left > 0) {
+    if (i >= s.length) return -1
+    const c = s.charCodeAt(i)
+    if (c < 0x80) left -= 1
+    else if (c < 0x800) left -= 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      left -= 4
+      i++
+    } else left -= 3
+    i++
+  }
+  return left === 0 ? i : -1
+}
+
+/** An integer as Redis arguments want it (never exponent notation). */
+export function arg(n: number): string {
+  return Number.isInteger(n) ? n.toFixed(0) : String(Math.floor(n))
+}
+
+/**
+ * A record as the string the scripts store.
+ * @example encodeRecord(record) // '1|1700000060000|1700000000000|1||1700000000000|6||user-1{"cart":[]}'
+ */
+export function encodeRecord(record: SessionRecord): string {
+  const user = record.userId
+  const device = record.deviceId ?? null
+  return (
+    `${RECORD_FORMAT}|${arg(record.expiresAt)}|${arg(record.lastAccessedAt)}|${arg(record.version)}|` +
+    `${record.absoluteExpiresAt === null ? '' : arg(record.absoluteExpiresAt)}|${arg(record.createdAt)}|` +
+    `${user === null ? '' : utf8Length(user)}|${device === null ? '' : utf8Length(device)}|` +
+    `${user ?? ''}${device ?? ''}${record.payload}`
+  )
+}
+
+// The header is read field by field: `cursor` is where the next one starts, and a field that is
+// not what the format says leaves it at -1, which every later read passes on.
+let cursor = 0
+
+/** The decimal field at `cursor` up to the next `|`; `null` when empty and allowed; NaN when damaged. */
+function numberField(s: string, optional: boolean): number | null {
+  if (cursor < 0) return Number.NaN
+  let n = 0
+  let i = cursor
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 124) break
+    if (c < 48 || c > 57) {
+      cursor = -1
+      return Number.NaN
+    }
+    n = n * 10 + (c - 48)
+  }
+  if (i >= s.length || (i === cursor && !optional)) {
+    cursor = -1
+    return Number.NaN
+  }
+  const empty = i === cursor
+  cursor = i + 1
+  return empty ? null : n
+}
+
+/**
+ * A record from the stored string, or `null` for a nil reply. A string that is not a record in
+ * this format (written underneath the store, truncated, another version) is treated as absent,
+ * like an expired record, so a damaged key can never turn a request into an error; the scripts
+ * treat it the same way, and purge or Redis' own expiry removes it. Expiry is not checked here;
+ * see {@link parseLiveRecord}.
+ * @example decodeRecord(id, '1|1700000060000|1700000000000|1||1700000000000|||{}')
+ */
+export function decodeRecord(id: string, value: unknown): SessionRecord | null {
+  if (value === null || value === undefined) return null
+  if (typeof value !== 'string') throw new MalformedReplyError('a session record')
+  if (value.charCodeAt(0) !== 49 || value.charCodeAt(1) !== 124) return null
+  cursor = 2
+  const expiresAt = numberField(value, false)
+  const lastAccessedAt = numberField(value, false)
+  const version = numberField(value, false)
+  const absoluteExpiresAt = numberField(value, true)
+  const createdAt = numberField(value, false)
+  const userBytes = numberField(value, true)
+  const deviceBytes = numberField(value, true)
+  if (cursor < 0) return null
+  let at = cursor
+  let userId: string | null = null
+  if (userBytes !== null) {
+    const end = advanceBytes(value, at, userBytes)
+    if (end < 0) return null
+    userId = value.slice(at, end)
+    at = end
+  }
+  let deviceId: string | null = null
+  if (deviceBytes !== null) {
+    const end = advanceBytes(value, at, deviceBytes)
+    if (end < 0) return null
+    deviceId = value.slice(at, end)
+    at = end
+  }
+  const record: SessionRecord = {
+    id,
+    userId,
+    payload: value.slice(at),
+    createdAt: createdAt!,
+    lastAccessedAt: lastAccessedAt!,
+    expiresAt: expiresAt!,
+    absoluteExpiresAt,
+    version: version!,
+  }
+  // Only sessions with a device carry the field, so others read back exactly as written.
+  if (deviceId !== null) record.deviceId = deviceId
+  return record
+}
+
+/**
+ * Like {@link decodeRecord}, but `null` when the record is expired at `now`: the store's own
+ * check, whatever Redis' native expiry has or has not done yet.
+ * @example parseLiveRecord(id, await redis.get(keys.sessionKey(id)), Date.now())
+ */
+export function parseLiveRecord(id: string, reply: unknown, now: number): SessionRecord | null {
+  const record = decodeRecord(id, reply)
+  return record !== null && record.expiresAt > now ? record : null
+}
 
 /** A scalar of a reply as text (clients answer strings; REST clients may answer numbers). */
 function text(value: unknown, what: string): string {
@@ -33,80 +173,18 @@ function text(value: unknown, what: string): string {
   throw new MalformedReplyError(what)
 }
 
-/** A field that does not hold a number: the record was damaged underneath the store. */
-class CorruptRecord extends Error {}
-
-function integer(value: string | undefined): number {
-  const n = Number(value)
-  if (value === undefined || value === '' || !Number.isFinite(n)) throw new CorruptRecord()
-  return n
-}
-
-/**
- * A record from a flat `HGETALL`-style reply (`[field, value, ...]`), or `null` for an empty
- * reply. A hash whose fields cannot be read (no payload, a time or version that is not a
- * number: written underneath the store) is treated as absent, like an expired record, so a
- * damaged key can never turn a request into an error; the scripts treat it the same way and
- * purge or Redis' own expiry removes it. Expiry is not checked here; see {@link parseLiveRecord}.
- * @example parseRecordHash(id, ['p', '{}', 'c', '1', 'a', '1', 'e', '9', 'v', '1'])
- */
-export function parseRecordHash(id: string, reply: unknown): SessionRecord | null {
-  if (reply === null || reply === undefined) return null
-  if (!Array.isArray(reply)) throw new MalformedReplyError('a session hash')
-  if (reply.length === 0) return null
-  const fields = new Map<string, string>()
-  for (let i = 0; i + 1 < reply.length; i += 2) fields.set(text(reply[i], 'a hash field'), text(reply[i + 1], 'a hash value'))
-  const payload = fields.get(RECORD_FIELDS.payload)
-  if (payload === undefined) return null
-  const absolute = fields.get(RECORD_FIELDS.absoluteExpiresAt)
-  const deviceId = fields.get(RECORD_FIELDS.deviceId)
-  try {
-    const record: SessionRecord = {
-      id,
-      userId: fields.get(RECORD_FIELDS.userId) ?? null,
-      payload,
-      createdAt: integer(fields.get(RECORD_FIELDS.createdAt)),
-      lastAccessedAt: integer(fields.get(RECORD_FIELDS.lastAccessedAt)),
-      expiresAt: integer(fields.get(RECORD_FIELDS.expiresAt)),
-      absoluteExpiresAt: absolute === undefined ? null : integer(absolute),
-      version: integer(fields.get(RECORD_FIELDS.version)),
-    }
-    // Only sessions with a device carry the field, so others read back exactly as written.
-    if (deviceId !== undefined) record.deviceId = deviceId
-    return record
-  } catch (error) {
-    if (error instanceof CorruptRecord) return null
-    throw error
-  }
-}
-
-/**
- * Like {@link parseRecordHash}, but `null` when the record is expired at `now`: the store's own
- * check, whatever Redis' native expiry has or has not done yet.
- * @example parseLiveRecord(id, await redis.call('HGETALL', keys.sessionKey(id)), Date.now())
- */
-export function parseLiveRecord(id: string, reply: unknown, now: number): SessionRecord | null {
-  const record = parseRecordHash(id, reply)
-  return record !== null && record.expiresAt > now ? record : null
-}
-
 /** A `{id}` / `{id, userId}` reply entry as a {@link SessionRef}. */
 export function parseRef(entry: unknown): SessionRef {
   if (!Array.isArray(entry) || entry.length < 1) throw new MalformedReplyError('a session reference')
   return { id: text(entry[0], 'a session id'), userId: entry.length > 1 ? text(entry[1], 'a user id') : null }
 }
 
-/** `[id, hash, id, hash, ...]` as records (the reply of list and scan scripts). */
+/** `[id, record, id, record, ...]` as records (the reply of list and scan scripts). */
 export function parseRecordPairs(reply: readonly unknown[], from = 0): SessionRecord[] {
   const records: SessionRecord[] = []
   for (let i = from; i + 1 < reply.length; i += 2) {
-    const record = parseRecordHash(text(reply[i], 'a session id'), reply[i + 1])
+    const record = decodeRecord(text(reply[i], 'a session id'), reply[i + 1])
     if (record) records.push(record)
   }
   return records
-}
-
-/** An integer as Redis arguments want it (never exponent notation). */
-export function arg(n: number): string {
-  return Number.isInteger(n) ? n.toFixed(0) : String(Math.floor(n))
 }

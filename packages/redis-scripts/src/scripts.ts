@@ -18,7 +18,7 @@ import { sha1 } from './sha1'
 export interface RedisScript {
   /** Kebab-case name, the `.lua` file it came from. */
   readonly name: string
-  /** Full source: the shared prelude, then the script. */
+  /** Full source: the prelude helpers the script uses, then the script. */
   readonly source: string
   /** SHA-1 of `source`, as Redis names the loaded script. */
   readonly sha1: string
@@ -26,8 +26,45 @@ export interface RedisScript {
   readonly numberOfKeys: number | null
 }
 
+/** One top-level definition of the prelude (a blank-line separated block) and the name it defines. */
+interface Helper {
+  readonly name: string
+  readonly text: string
+}
+
+const helpers: readonly Helper[] = prelude
+  .split(/\n\s*\n/)
+  .map((text) => ({ name: /^local (?:function )?([A-Za-z_]\w*)/m.exec(text)?.[1] ?? '', text: text.trim() }))
+  .filter((helper) => helper.name !== '')
+
+const mentions = (text: string, name: string) => new RegExp(`\\b${name}\\b`).test(text)
+
+/**
+ * The prelude's helpers `body` uses, directly or through another helper, in prelude order. Only
+ * those are prepended: Redis runs a script's whole source on every call, so each unused helper
+ * would still cost a closure per call on the hot path.
+ */
+function helpersOf(body: string): string {
+  const used = new Set<Helper>()
+  let grew = true
+  while (grew) {
+    grew = false
+    const context = [body, ...[...used].map((h) => h.text)].join('\n')
+    for (const helper of helpers) {
+      if (!used.has(helper) && mentions(context, helper.name)) {
+        used.add(helper)
+        grew = true
+      }
+    }
+  }
+  return helpers
+    .filter((h) => used.has(h))
+    .map((h) => h.text)
+    .join('\n\n')
+}
+
 function script(name: string, body: string, numberOfKeys: number | null): RedisScript {
-  const source = `${prelude}\n${body}`
+  const source = `${helpersOf(body)}\n\n${body}`
   return Object.freeze({ name, source, sha1: sha1(source), numberOfKeys })
 }
 

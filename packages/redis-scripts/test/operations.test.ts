@@ -153,9 +153,10 @@ describe('user index', () => {
     expect(await send(redis, getCall(keys, otherUser.id, NOW))).toEqual(otherUser)
   })
 
-  it('an insert without a device sends the same arguments as before deviceId existed; with one, it stores it without replacing', async () => {
+  it('an insert without a device sends no device arguments; with one, it stores it without replacing', async () => {
     const keys = layout()
-    expect(insertCall(keys, record(), { now: NOW, replaceDevice: true }, 'single').args).toHaveLength(13)
+    expect(insertCall(keys, record(), { now: NOW, replaceDevice: true }, 'single').args).toHaveLength(10)
+    expect(insertCall(keys, record({ deviceId: 'd1' }), { now: NOW, replaceDevice: true }, 'single').args).toHaveLength(12)
     const a = record({ deviceId: 'd1' })
     const b = record({ deviceId: 'd1', createdAt: NOW + 1 })
     for (const r of [a, b]) expect(await send(redis, insertCall(keys, r, { now: NOW }, 'single'))).toEqual({ status: 'ok', evicted: [] })

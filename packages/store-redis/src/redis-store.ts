@@ -36,6 +36,7 @@ import { ClusterSteps } from './cluster-steps'
 import { openConnection } from './connection'
 import { parseStoreOptions, splitConnection, type RedisConnection, type RedisStoreOptions } from './options'
 import { STORE_NAME, bounded, isNoScript, timeoutError, toSessionError } from './redis-errors'
+import { WriteBatcher } from './write-batcher'
 
 /**
  * A sessionkit store on Redis through ioredis: standalone, Sentinel or Cluster. Each operation is
@@ -59,6 +60,7 @@ export class RedisStore implements SessionStore {
   readonly #owned: boolean
   readonly #timeout: number
   readonly #cluster: ClusterSteps
+  readonly #batcher: WriteBatcher
   #closed = false
 
   constructor(connection: RedisConnection = { url: 'redis://127.0.0.1:6379' }, options: RedisStoreOptions = {}) {
@@ -81,6 +83,7 @@ export class RedisStore implements SessionStore {
       atomicDeviceReplace: this.topology === 'single',
     })
     this.#cluster = new ClusterSteps(this.keys, (call, operation) => this.#send(call, operation))
+    this.#batcher = new WriteBatcher(this.client, resolved.batchWrites)
   }
 
   /**
@@ -106,6 +109,7 @@ export class RedisStore implements SessionStore {
         clearTimeout(timer)
         reject(toSessionError(error, operation))
       }
+      this.#batcher.hold()
       if (call.kind === 'command') {
         const [command, ...args] = call.command
         client.call(command!, ...args).then(settle, fail)

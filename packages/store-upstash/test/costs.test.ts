@@ -75,23 +75,23 @@ describe('cost per operation (requests and billed commands)', () => {
     expect(await measure('insert (create), cold', () => store.insert(record, { now }))).toEqual({
       requests: 1,
       rest: { eval: 1 },
-      billed: 7, // EVAL + EXISTS, HSET, PEXPIREAT, 2×ZADD bucket indexes, ZADD user index (no limit: the index is not walked)
+      billed: 5, // EVAL + SET NX PXAT, 2×ZADD bucket indexes, ZADD user index (no limit: the index is not walked)
     })
-    expect(await measure('get (peek)', () => store.get(record.id, now))).toEqual({ requests: 1, rest: { hgetall: 1 }, billed: 1 })
+    expect(await measure('get (peek)', () => store.get(record.id, now))).toEqual({ requests: 1, rest: { get: 1 }, billed: 1 })
     expect(
       await measure('touch (get with touch), cold', () => store.touch(record.id, { now: now + 1000, idleTtlMs: 60_000, touchAfterMs: 0 })),
-    ).toEqual({ requests: 1, rest: { eval: 1 }, billed: 4 }) // + HGETALL, HSET, PEXPIREAT (the expiry index is re-indexed lazily by purge)
+    ).toEqual({ requests: 1, rest: { eval: 1 }, billed: 3 }) // + GET, SET PXAT (the expiry index is re-indexed lazily by purge)
     const loaded = (await store.get(record.id, now + 1000))!
     const saved = { ...loaded, payload: JSON.stringify({ cart: [1] }), version: loaded.version + 1 }
     expect(await measure('replace (save), cold', () => store.replace(saved, loaded.version, now + 2000))).toEqual({
       requests: 1,
       rest: { eval: 1 },
-      billed: 4, // + HGETALL, HSET, PEXPIREAT (no HDEL: no deadline to remove; no ZADD: the expiry did not move earlier)
+      billed: 3, // + GET, SET PXAT (no ZADD: the expiry did not move earlier)
     })
     expect(await measure('delete, cold', () => store.delete(record.id))).toEqual({
       requests: 1,
       rest: { eval: 1 },
-      billed: 6, // + HGET, DEL, 2×ZREM bucket indexes, ZREM user index
+      billed: 6, // + GET, DEL, 2×ZREM bucket indexes, ZREM user index
     })
   })
 
@@ -101,12 +101,12 @@ describe('cost per operation (requests and billed commands)', () => {
     const first = makeRecord(now, { userId: 'user-b' })
     await store.insert(first, { now })
     const second = makeRecord(now + 1, { userId: 'user-c' })
-    expect(await measure('insert (create), warm', () => store.insert(second, { now }))).toEqual({ requests: 1, rest: { evalsha: 1 }, billed: 7 })
+    expect(await measure('insert (create), warm', () => store.insert(second, { now }))).toEqual({ requests: 1, rest: { evalsha: 1 }, billed: 5 })
     await store.touch(first.id, { now, idleTtlMs: 60_000, touchAfterMs: 0 })
     expect(await measure('touch, warm', () => store.touch(first.id, { now: now + 5, idleTtlMs: 60_000, touchAfterMs: 0 }))).toEqual({
       requests: 1,
       rest: { evalsha: 1 },
-      billed: 4,
+      billed: 3,
     })
     expect(
       await measure('touch throttled by touchAfter', () => store.touch(first.id, { now: now + 10, idleTtlMs: 60_000, touchAfterMs: 60_000 })),
@@ -138,10 +138,10 @@ describe('cost per operation (requests and billed commands)', () => {
     for (const record of records) await store.insert(record, { now })
 
     const fourth = makeRecord(now + 3, { userId: user })
-    // Over the limit: ZCARD, then the index is walked (ZRANGE, an HGET per other session) and the oldest evicted.
+    // Over the limit: ZCARD, then the index is walked (ZRANGE, a GET per other session) and the oldest evicted.
     expect(await measure('insert with maxPerUser (3 others, 1 evicted)', () => store.insert(fourth, { now, maxPerUser: 3 }))).toMatchObject({
       requests: 1,
-      billed: 7 + 1 + 1 + 3 + 5,
+      billed: 5 + 1 + 1 + 3 + 5,
     })
     expect(await measure('listByUser (3 sessions)', () => store.listByUser(user, now))).toMatchObject({ requests: 1, billed: 1 + 1 + 3 })
     expect(await measure('scan page (16 buckets, 3 sessions)', () => store.scan({ limit: 100, now }))).toMatchObject({ requests: 1, billed: 1 + 16 + 3 })

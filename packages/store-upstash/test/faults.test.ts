@@ -26,16 +26,16 @@ function setup(options: { timeoutMs?: number; retries?: number } = {}) {
   const prefix = `${prefixRoot}${randomUUID().slice(0, 8)}`
   const store = new UpstashStore({ url: fx.server.url, token: fx.server.token }, { prefix, ...options })
   const keys = createKeyLayout({ prefix })
-  /** What Redis holds for a session, read directly: the hash and each index entry. */
+  /** What Redis holds for a session, read directly: the record (null when absent) and each index entry. */
   const persisted = async (record: SessionRecord) => {
     const bucket = keys.bucketOf(record.id)
-    const [hash, expiry, ids, user] = await Promise.all([
-      fx.direct.hgetall(keys.sessionKey(record.id)),
+    const [stored, expiry, ids, user] = await Promise.all([
+      fx.direct.get(keys.sessionKey(record.id)),
       fx.direct.zscore(keys.expiryIndexKey(bucket), record.id),
       fx.direct.zscore(keys.idIndexKey(bucket), record.id),
       record.userId === null ? null : fx.direct.zscore(keys.userIndexKey(record.userId), record.id),
     ])
-    return { hash, indexed: [expiry !== null, ids !== null, user !== null] }
+    return { stored, indexed: [expiry !== null, ids !== null, user !== null] }
   }
   return { store, persisted, keys }
 }
@@ -90,7 +90,7 @@ describe('faults: 500 answers', () => {
     // A 500 is an answer, not a failed fetch: the client does not resend it.
     expect(fx.server.counters.snapshot().responses).toEqual({ 500: 5 })
 
-    expect(await persisted(fresh)).toEqual({ hash: {}, indexed: [false, false, false] })
+    expect(await persisted(fresh)).toEqual({ stored: null, indexed: [false, false, false] })
     expect(await store.get(live.id, now)).toEqual(live)
   })
 })
@@ -106,7 +106,7 @@ describe('faults: dropped connections', () => {
     expect(isStoreUnavailable(error)).toBe(true)
     expect(error.message).toBe('upstash store unavailable: insert could not reach Upstash')
     expect(fx.server.counters.snapshot().responses).toEqual({ dropped: 3 })
-    expect(await persisted(record)).toEqual({ hash: {}, indexed: [false, false, false] })
+    expect(await persisted(record)).toEqual({ stored: null, indexed: [false, false, false] })
 
     // The connection comes back: the same insert goes through whole.
     expect(await store.insert(record, { now })).toEqual({ status: 'ok', evicted: [] })
@@ -158,7 +158,7 @@ describe('faults: dropped connections', () => {
     await store.insert(record, { now })
     fx.server.faults.set({ drop: 1, dropWhen: 'after' })
     expect(await store.delete(record.id)).toBeNull()
-    expect(await persisted(record)).toEqual({ hash: {}, indexed: [false, false, false] })
+    expect(await persisted(record)).toEqual({ stored: null, indexed: [false, false, false] })
   })
 
   it('when every answer is lost after Redis applied it, the insert is whole (never partial)', async () => {
@@ -212,9 +212,10 @@ describe('faults: timeouts and unreachable endpoints', () => {
     said.push(everythingSaid(await failure(store.insert(record, { now }))))
     fx.server.faults.set({ drop: 1 })
     said.push(everythingSaid(await failure(store.insert(record, { now }))))
-    // A Redis error reply: the session key holds a string, so HGETALL answers WRONGTYPE.
+    // A Redis error reply: the session key holds a hash, so GET answers WRONGTYPE.
     await store.insert(record, { now })
-    await fx.direct.set(keys.sessionKey(record.id), secret)
+    await fx.direct.del(keys.sessionKey(record.id))
+    await fx.direct.hset(keys.sessionKey(record.id), 'p', secret)
     const wrongType = await failure(store.get(record.id, now))
     expect(wrongType.message).toBe('upstash store: get: Redis answered WRONGTYPE')
     said.push(everythingSaid(wrongType))

@@ -1,5 +1,6 @@
--- prelude: helpers shared by every script. @sessionkit/redis-scripts prepends this file to each
--- script's source (Lua in Redis has no require), so a script's SHA1 covers its helpers too.
+-- prelude: helpers shared by the scripts. @sessionkit/redis-scripts prepends to each script the
+-- helpers it uses (Lua in Redis has no require), so its SHA1 covers them too. One definition per
+-- blank-line separated block: that is how scripts.ts tells them apart.
 -- No KEYS, no ARGV of its own.
 
 -- Epoch milliseconds as an integer string: tostring() would switch to exponent notation.
@@ -26,32 +27,46 @@ local function user_key(prefix, user_id)
   return '{' .. prefix .. ':u:' .. user_id .. '}'
 end
 
--- A record's expiry as a number. One that cannot be read (the hash was damaged underneath the
--- store) counts as long expired: the record is then never returned, never written, and purge
+-- A session record is one string (record-codec.ts describes the format):
+--   1|<e>|<a>|<v>|<x>|<c>|<userLen>|<deviceLen>|<userId><deviceId><payload>
+-- RECORD_HEAD captures e, a, v, the position of x, x, c, userLen, deviceLen, and where the ids start.
+local RECORD_HEAD = '^1|(%d+)|(%d+)|(%d+)|()(%d*)|(%d+)|(%d*)|(%d*)|()'
+
+-- The fields the scripts need of a stored record: e (a number), a, v, x, c (strings, x may be
+-- ''), u and d (nil when absent), tail (where x starts: a touch keeps everything from there) and
+-- ids (where the user id starts) / body (where the payload starts). nil for nil or for a string
+-- that is not a record in this format (written underneath the store): such a record is treated
+-- as absent everywhere (the TypeScript codec agrees), never returned and never written, and purge
 -- removes it, instead of every script failing on it.
-local function expiry(value)
-  return tonumber(value) or -1
-end
-
--- False when a time or version the scripts rely on cannot be read: such a record is treated as
--- absent everywhere (the TypeScript codec agrees), whatever its expiry says.
-local function readable(a, c, v)
-  return tonumber(a) ~= nil and tonumber(c) ~= nil and tonumber(v) ~= nil
-end
-
--- A field of a flat HGETALL reply.
-local function field(flat, name)
-  for i = 1, #flat, 2 do
-    if flat[i] == name then return flat[i + 1] end
+local function decode(s)
+  if not s then return nil end
+  local e, a, v, tail, x, c, ul, dl, at = string.match(s, RECORD_HEAD)
+  if not e then return nil end
+  local r = { e = tonumber(e), a = a, v = v, x = x, c = c, tail = tail, ids = at }
+  if ul ~= '' then
+    r.u = string.sub(s, at, at + ul - 1)
+    at = at + ul
   end
-  return nil
+  if dl ~= '' then
+    r.d = string.sub(s, at, at + dl - 1)
+    at = at + dl
+  end
+  if at > #s + 1 then return nil end
+  r.body = at
+  return r
 end
 
--- Deletes a session hash and its entries in its bucket's indexes (same slot). Returns whether
--- it existed and its user id (false when anonymous or absent).
+-- The stored record of a session key (GET), decoded; nil when absent or unreadable.
+local function load(key)
+  return decode(redis.call('GET', key))
+end
+
+-- Deletes a session record and its entries in its bucket's indexes (same slot). Returns whether
+-- it existed and its user id (nil when anonymous, absent or unreadable).
 local function remove_session(base, id)
   local skey = base .. 's:' .. id
-  local user = redis.call('HGET', skey, 'u')
+  local r = load(skey)
+  local user = r and r.u
   local existed = redis.call('DEL', skey)
   redis.call('ZREM', base .. 'x', id)
   redis.call('ZREM', base .. 'i', id)

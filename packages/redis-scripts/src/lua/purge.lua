@@ -12,15 +12,18 @@ for k = 1, #KEYS do
   local base = string.sub(KEYS[k], 1, -2)
   local ids = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', ARGV[1], 'LIMIT', 0, budget)
   for _, id in ipairs(ids) do
-    local h = redis.call('HMGET', base .. 's:' .. id, 'e', 'u')
-    if h[1] and expiry(h[1]) > now then
+    local s = redis.call('GET', base .. 's:' .. id)
+    local r = decode(s)
+    if r and r.e > now then
       -- The index was behind the record: put it right instead of deleting a live session.
-      redis.call('ZADD', KEYS[k], h[1], id)
+      redis.call('ZADD', KEYS[k], num(r.e), id)
     else
+      -- Expired, unreadable, or already dropped by Redis' own expiry: remove what is left.
       remove_session(base, id)
-      if h[1] then
-        if h[2] and prefix ~= '' then redis.call('ZREM', user_key(prefix, h[2]), id) end
-        out[#out + 1] = ref(id, h[2])
+      if s then
+        local user = r and r.u
+        if user and prefix ~= '' then redis.call('ZREM', user_key(prefix, user), id) end
+        out[#out + 1] = ref(id, user)
       end
     end
   end

@@ -3,7 +3,7 @@
 -- KEYS[1..n] bucket id indexes   {P:b}:i   (one on Cluster, every remaining bucket otherwise)
 -- ARGV[1] resume after this id in KEYS[1] ('' = from its start)   ARGV[2] limit   ARGV[3] now
 -- ARGV[4] '1' to include expired sessions still held
--- Reply: {position, lastId, id, {field, value, ...}, ...}: position is the 1-based index of the
+-- Reply: {position, lastId, id, record, ...}: position is the 1-based index of the
 -- KEY where the page stopped after lastId, or 0 when every KEY was walked to its end
 local budget, now, with_expired = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == '1'
 local out = { 0, '' }
@@ -13,14 +13,14 @@ for k = 1, #KEYS do
   if k == 1 and ARGV[1] ~= '' then from = '(' .. ARGV[1] end
   local ids = redis.call('ZRANGEBYLEX', KEYS[k], from, '+', 'LIMIT', 0, budget)
   for _, id in ipairs(ids) do
-    local h = redis.call('HGETALL', base .. 's:' .. id)
-    if #h == 0 then
+    local s = redis.call('GET', base .. 's:' .. id)
+    if not s then
       -- Dropped by Redis' own expiry (the PEXPIREAT backstop): prune its index entries.
       redis.call('ZREM', KEYS[k], id)
       redis.call('ZREM', base .. 'x', id)
-    elseif with_expired or expiry(field(h, 'e')) > now then
+    elseif with_expired or (decode(s) or { e = -1 }).e > now then
       out[#out + 1] = id
-      out[#out + 1] = h
+      out[#out + 1] = s
     end
   end
   budget = budget - #ids

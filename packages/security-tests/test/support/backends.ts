@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { SessionStore } from '@sessionkit/core'
-import { RECORD_FIELDS, createKeyLayout } from '@sessionkit/redis-scripts'
+import { createKeyLayout, decodeRecord, encodeRecord } from '@sessionkit/redis-scripts'
 import type { Redis as IORedis } from 'ioredis'
 
 /** The shared Redis of the test machine: only ever touch keys under our own unique prefixes. */
@@ -71,8 +71,12 @@ export function redisUnderneath(direct: IORedis) {
       return [...keys, ...values.flat()]
     },
     async corrupt(prefix: string, id: string, payload: string): Promise<void> {
+      // The record is rewritten with only its payload changed, as something with write access to
+      // Redis could: the header stays valid, so the damage reaches the manager's decoding.
       const key = createKeyLayout({ prefix }).sessionKey(id)
-      if ((await direct.hset(key, RECORD_FIELDS.payload, payload)) !== 0) throw new Error('corrupted a session that was not there')
+      const record = decodeRecord(id, await direct.get(key))
+      if (record === null) throw new Error('corrupted a session that was not there')
+      await direct.set(key, encodeRecord({ ...record, payload }), 'KEEPTTL')
     },
     async cleanup(): Promise<void> {
       for (const prefix of prefixes) {

@@ -14,7 +14,7 @@ export interface CommandLog {
  * Starts a MONITOR on the server at `url`. Each measurement ends with an `ECHO <marker>` sent on
  * a separate connection: MONITOR is ordered, so once the marker shows up, every command sent
  * before it has been seen.
- * @example const log = await monitorCommands(server.url); expect(await log.during(() => store.get(id, now))).toEqual(['hgetall'])
+ * @example const log = await monitorCommands(server.url); expect(await log.during(() => store.get(id, now))).toEqual(['get'])
  */
 export async function monitorCommands(url: string): Promise<CommandLog> {
   const marker = new Redis(url)

@@ -11,6 +11,7 @@ describe('configuration', () => {
     expect(() => new RedisStore({ url: redisUrl(), prefix: 'a{b' })).toThrow(/^prefix: /)
     expect(() => new RedisStore({ url: redisUrl() }, { commandTimeout: 0 })).toThrow(/^commandTimeout: /)
     expect(() => new RedisStore({ url: redisUrl() }, { buckets: 20_000 })).toThrow(/^buckets: /)
+    expect(() => new RedisStore({ url: redisUrl() }, { batchWrites: 'yes' as never })).toThrow(/^batchWrites: must be true or false/)
     expect(() => new RedisStore({ url: 'http://example.test' })).toThrow(/^url: /)
     expect(() => new RedisStore({ url: redisUrl(), keyPrefix: 'x:' })).toThrow(/^keyPrefix: .*use the store option prefix/)
   })

@@ -116,8 +116,8 @@ export function parseInsertReply(reply: unknown): InsertResult {
 export function touchCall(layout: KeyLayout, id: string, options: TouchOptions): ScriptCall<SessionRecord | null> {
   return scriptCall(
     scripts.touch,
-    [layout.sessionKey(id), layout.expiryIndexKey(layout.bucketOf(id))],
-    [id, arg(options.now), options.idleTtlMs === null ? '' : arg(options.idleTtlMs), arg(options.touchAfterMs)],
+    [layout.sessionKey(id)],
+    [arg(options.now), options.idleTtlMs === null ? '' : arg(options.idleTtlMs), arg(options.touchAfterMs)],
     (reply) => decodeRecord(id, reply),
   )
 }

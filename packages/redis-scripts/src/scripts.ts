@@ -74,7 +74,7 @@ function script(name: string, body: string, numberOfKeys: number | null): RedisS
  */
 export const scripts = Object.freeze({
   insert: script('insert', insertLua, null),
-  touch: script('touch', touchLua, 2),
+  touch: script('touch', touchLua, 1),
   replace: script('replace', replaceLua, 2),
   delete: script('delete', deleteLua, 2),
   listByUser: script('list-by-user', listByUserLua, 1),

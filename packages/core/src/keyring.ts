@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomFillSync } from 'node:crypto'
 import { ConfigError, DecryptionError } from './errors'
 
 /**
@@ -9,12 +9,136 @@ import { ConfigError, DecryptionError } from './errors'
  * Envelope: `sk1.<keyId>.<iv>.<ciphertext>.<tag>`, each part base64url.
  */
 const VERSION = 'sk1'
+const PREFIX = `${VERSION}.`
 const IV_BYTES = 12
 const TAG_BYTES = 16
+
+/** Defaults of the open cache: small sessions cost a few hundred bytes each. */
+export const OPEN_CACHE_DEFAULTS = { maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 } as const
 
 interface KeyringKey {
   id: string
   key: Buffer
+  /** `sk1.<keyId>.`, the start of every envelope this key seals. */
+  prefix: string
+}
+
+/**
+ * How the keyring remembers recently opened envelopes.
+ * `false` turns the cache off: every `open` runs AES-GCM.
+ */
+export type OpenCacheOptions = false | { maxEntries?: number; maxBytes?: number }
+
+export interface KeyringOptions {
+  /** The option path named in configuration errors. Default `encryption.keys`. */
+  option?: string
+  /**
+   * Remember the plaintext of the envelopes this keyring sealed or opened, keyed by the exact
+   * envelope text and bound to the session id, so reading an unchanged session again skips
+   * AES-GCM. Bounded in entries and in bytes (two per character of the envelope, the plaintext
+   * and the session id), least recently used out first. Default `{ maxEntries: 10000, maxBytes: 8 MiB }`.
+   * @example { openCache: false } // decrypted data never outlives the call that needed it
+   */
+  openCache?: OpenCacheOptions
+}
+
+interface CachedOpen {
+  sealed: string
+  sessionId: string
+  plaintext: string
+  bytes: number
+  /** Neighbours in recency order: `newer` towards the head, `older` towards the tail. */
+  newer: CachedOpen | null
+  older: CachedOpen | null
+}
+
+/**
+ * Plaintexts of envelopes that authenticated, by envelope text. Only an exact, byte-for-byte
+ * repeat of an envelope that opened (or that this keyring sealed) for the same session id hits;
+ * anything else, a single changed character included, is a miss and goes through AES-GCM.
+ *
+ * A map plus a recency list: evicting by iterating a `Map` from its start gets slower as deleted
+ * slots pile up there, so the order is kept in the entries themselves.
+ */
+class OpenCache {
+  private readonly entries = new Map<string, CachedOpen>()
+  private head: CachedOpen | null = null
+  private tail: CachedOpen | null = null
+  private bytes = 0
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  get(sealed: string, sessionId: string): string | undefined {
+    const hit = this.entries.get(sealed)
+    if (hit === undefined || hit.sessionId !== sessionId) return undefined
+    if (hit !== this.head) {
+      this.unlink(hit)
+      this.pushHead(hit)
+    }
+    return hit.plaintext
+  }
+
+  set(sealed: string, sessionId: string, plaintext: string): void {
+    // An upper bound of what the strings hold (V8 stores a character in one or two bytes).
+    const bytes = 2 * (sealed.length + plaintext.length + sessionId.length)
+    const previous = this.entries.get(sealed)
+    if (previous !== undefined) this.remove(previous)
+    if (bytes > this.maxBytes) return
+    while (this.tail !== null && (this.entries.size >= this.maxEntries || this.bytes + bytes > this.maxBytes)) {
+      this.remove(this.tail)
+    }
+    const entry: CachedOpen = { sealed, sessionId, plaintext, bytes, newer: null, older: null }
+    this.entries.set(sealed, entry)
+    this.pushHead(entry)
+    this.bytes += bytes
+  }
+
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes }
+  }
+
+  private remove(entry: CachedOpen): void {
+    this.unlink(entry)
+    this.entries.delete(entry.sealed)
+    this.bytes -= entry.bytes
+  }
+
+  private unlink(entry: CachedOpen): void {
+    if (entry.newer === null) this.head = entry.older
+    else entry.newer.older = entry.older
+    if (entry.older === null) this.tail = entry.newer
+    else entry.older.newer = entry.newer
+    entry.newer = null
+    entry.older = null
+  }
+
+  private pushHead(entry: CachedOpen): void {
+    entry.older = this.head
+    if (this.head !== null) this.head.newer = entry
+    this.head = entry
+    if (this.tail === null) this.tail = entry
+  }
+}
+
+/**
+ * IVs come from a pool of CSPRNG bytes filled 256 IVs at a time (as Node's own `randomUUID`
+ * caches its randomness): one `randomBytes` call per seal cost as much as the encryption itself.
+ * Every 12-byte slice is handed out once and used synchronously before the pool is refilled.
+ */
+const ivPool = Buffer.alloc(IV_BYTES * 256)
+let ivOffset = ivPool.length
+
+function nextIv(): Buffer {
+  if (ivOffset === ivPool.length) {
+    randomFillSync(ivPool)
+    ivOffset = 0
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES)
+  ivOffset += IV_BYTES
+  return iv
 }
 
 /** Decodes one configured key to 32 bytes, or explains why it cannot be one. */
@@ -46,6 +170,26 @@ function aad(sessionId: string, kid: string): Buffer {
 }
 
 /**
+ * Decodes one base64url part, or null unless `text` is the canonical spelling of the bytes.
+ * Node's decoder skips characters outside the alphabet and ignores trailing bits, so a damaged
+ * envelope could decode to the original bytes; only the canonical spelling opens, so every
+ * change to the stored text is rejected, not just those that reach the ciphertext.
+ */
+function canonical(text: string): Buffer | null {
+  const bytes = Buffer.from(text, 'base64url')
+  return bytes.toString('base64url') === text ? bytes : null
+}
+
+function cacheFrom(options: OpenCacheOptions | undefined, option: string): OpenCache | null {
+  if (options === false) return null
+  const maxEntries = options?.maxEntries ?? OPEN_CACHE_DEFAULTS.maxEntries
+  const maxBytes = options?.maxBytes ?? OPEN_CACHE_DEFAULTS.maxBytes
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new ConfigError(`${option}.maxEntries`, 'must be a whole number of at least 1')
+  if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new ConfigError(`${option}.maxBytes`, 'must be a whole number of bytes, at least 1')
+  return new OpenCache(maxEntries, maxBytes)
+}
+
+/**
  * Seals and opens session payloads.
  * @example
  * const keyring = new Keyring([process.env.SESSION_KEY!, process.env.OLD_SESSION_KEY!])
@@ -55,18 +199,23 @@ function aad(sessionId: string, kid: string): Buffer {
 export class Keyring {
   private readonly keys: KeyringKey[]
   private readonly byId: Map<string, KeyringKey>
+  private readonly cache: OpenCache | null
 
-  constructor(keys: readonly string[], option = 'encryption.keys') {
+  /** `options` may also be the option path alone (the former second parameter). */
+  constructor(keys: readonly string[], options: KeyringOptions | string = {}) {
+    const { option = 'encryption.keys', openCache } = typeof options === 'string' ? { option: options } : options
     if (!Array.isArray(keys) || keys.length === 0) throw new ConfigError(option, 'must hold at least one key')
     this.keys = keys.map((k, i) => {
       const key = decodeKey(k, `${option}[${i}]`)
-      return { id: keyId(key), key }
+      const id = keyId(key)
+      return { id, key, prefix: `${PREFIX}${id}.` }
     })
     this.byId = new Map()
     for (const [i, k] of this.keys.entries()) {
       if (this.byId.has(k.id)) throw new ConfigError(`${option}[${i}]`, 'is the same key as an earlier entry')
       this.byId.set(k.id, k)
     }
+    this.cache = cacheFrom(openCache, option.replace(/keys$/, 'openCache'))
   }
 
   /** The id of the key that seals new payloads. */
@@ -74,50 +223,60 @@ export class Keyring {
     return this.keys[0]!.id
   }
 
+  /** What the open cache holds now (`null` when it is off); the bytes are the bound it counts. */
+  get openCacheSize(): { entries: number; bytes: number } | null {
+    return this.cache?.size ?? null
+  }
+
   /** True when `sealed` was sealed with a key other than the primary (reseal it on next write). */
   needsReseal(sealed: string): boolean {
-    return sealed.split('.', 2)[1] !== this.primaryKeyId
+    return !sealed.startsWith(this.keys[0]!.prefix)
   }
 
   /** Encrypts `plaintext` for `sessionId` with the primary key and a fresh random IV. */
   seal(sessionId: string, plaintext: string): string {
-    const { id, key } = this.keys[0]!
-    const iv = randomBytes(IV_BYTES)
+    const { id, key, prefix } = this.keys[0]!
+    const iv = nextIv()
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES })
     cipher.setAAD(aad(sessionId, id))
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-    return `${VERSION}.${id}.${iv.toString('base64url')}.${body.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`
+    const head = cipher.update(plaintext, 'utf8')
+    const tail = cipher.final() // empty for GCM, a stream mode; kept in case that ever changes
+    const body = tail.length === 0 ? head : Buffer.concat([head, tail])
+    const sealed = `${prefix}${iv.toString('base64url')}.${body.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`
+    // What is stored is exactly this text, so the next read of it needs no decryption.
+    this.cache?.set(sealed, sessionId, plaintext)
+    return sealed
   }
 
   /** Decrypts a sealed payload of `sessionId`; throws `DecryptionError` saying why, never what. */
   open(sessionId: string, sealed: string): string {
-    const parts = sealed.split('.')
-    if (parts.length !== 5 || parts[0] !== VERSION) {
+    const cached = this.cache?.get(sealed, sessionId)
+    if (cached !== undefined) return cached
+    // Five dot-separated parts, found without splitting into an array.
+    const a = sealed.startsWith(PREFIX) ? PREFIX.length - 1 : -1
+    const b = a < 0 ? -1 : sealed.indexOf('.', a + 1)
+    const c = b < 0 ? -1 : sealed.indexOf('.', b + 1)
+    const d = c < 0 ? -1 : sealed.indexOf('.', c + 1)
+    if (d < 0 || sealed.indexOf('.', d + 1) >= 0) {
       throw new DecryptionError(sessionId, 'payload is not a sealed envelope (encryption turned on over plaintext records?)')
     }
-    const [, kid, ivText, bodyText, tagText] = parts as [string, string, string, string, string]
+    const kid = sealed.slice(a + 1, b)
     const entry = this.byId.get(kid)
     if (!entry) throw new DecryptionError(sessionId, 'payload was sealed with a key that is not in the keyring')
-    const iv = Buffer.from(ivText, 'base64url')
-    const tag = Buffer.from(tagText, 'base64url')
-    const body = Buffer.from(bodyText, 'base64url')
-    // Node's base64 decoder skips characters outside the alphabet and ignores trailing bits, so
-    // a damaged envelope can decode to the original bytes; only the canonical spelling opens, so
-    // every change to the stored text is rejected, not just those that reach the ciphertext.
-    if (
-      iv.length !== IV_BYTES ||
-      tag.length !== TAG_BYTES ||
-      iv.toString('base64url') !== ivText ||
-      tag.toString('base64url') !== tagText ||
-      body.toString('base64url') !== bodyText
-    ) {
+    const iv = canonical(sealed.slice(b + 1, c))
+    const body = canonical(sealed.slice(c + 1, d))
+    const tag = canonical(sealed.slice(d + 1))
+    if (iv === null || body === null || tag === null || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
       throw new DecryptionError(sessionId, 'payload envelope is truncated or malformed')
     }
+    let plaintext: string
     try {
       const decipher = createDecipheriv('aes-256-gcm', entry.key, iv, { authTagLength: TAG_BYTES })
       decipher.setAAD(aad(sessionId, kid))
       decipher.setAuthTag(tag)
-      return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8')
+      const head = decipher.update(body)
+      const tail = decipher.final() // verifies the tag; throws on any mismatch
+      plaintext = (tail.length === 0 ? head : Buffer.concat([head, tail])).toString('utf8')
     } catch (cause) {
       throw new DecryptionError(
         sessionId,
@@ -125,5 +284,7 @@ export class Keyring {
         { cause },
       )
     }
+    this.cache?.set(sealed, sessionId, plaintext)
+    return plaintext
   }
 }

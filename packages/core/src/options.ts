@@ -23,9 +23,13 @@ export interface SessionManagerOptions {
   /**
    * AES-256-GCM for everything the store holds about a session (data and metadata).
    * Keys: 32 bytes as base64 or hex, or a secret of at least 32 characters. The first seals.
+   * `openCache` remembers the plaintext of envelopes sealed or opened recently (bound to their
+   * session id), so reading an unchanged session again skips AES; `false` turns it off.
+   * Default `{ maxEntries: 10000, maxBytes: 8388608 }`.
    * @example { keys: [process.env.SESSION_KEY!, process.env.PREVIOUS_SESSION_KEY!] }
+   * @example { keys: [process.env.SESSION_KEY!], openCache: false }
    */
-  encryption?: { keys: string[] }
+  encryption?: { keys: string[]; openCache?: false | { maxEntries?: number; maxBytes?: number } }
   /** Oldest sessions of a user are evicted beyond this many. Default: unlimited. */
   maxSessionsPerUser?: number
   concurrency?: {
@@ -74,6 +78,19 @@ const schema = z.strictObject({
   encryption: z
     .strictObject({
       keys: z.array(z.string({ error: 'each key must be a string' }), { error: 'must be an array of keys' }).min(1, 'must hold at least one key'),
+      openCache: z
+        .union(
+          [
+            z.literal(false),
+            z.strictObject({
+              // refine, not .int(): inside a union an .int() failure reads as "no option matched".
+              maxEntries: z.number({ error: 'must be a whole number' }).refine(Number.isInteger, 'must be a whole number').refine((n) => n >= 1, 'must be at least 1').optional(),
+              maxBytes: z.number({ error: 'must be a whole number of bytes' }).refine(Number.isInteger, 'must be a whole number of bytes').refine((n) => n >= 1, 'must be at least 1').optional(),
+            }),
+          ],
+          { error: 'must be false or { maxEntries?, maxBytes? }' },
+        )
+        .optional(),
     })
     .optional(),
   maxSessionsPerUser: z.number({ error: 'must be a whole number' }).int('must be a whole number').positive('must be at least 1').optional(),

@@ -185,6 +185,23 @@ describe('encryption.openCache option', () => {
   })
 })
 
+describe('the manager and the open cache', () => {
+  it('reads an unchanged session again without decrypting it; with openCache: false, every read decrypts', async () => {
+    for (const [openCache, decryptsPerRead] of [
+      [undefined, 0],
+      [false, 1],
+    ] as const) {
+      const sessions = new SessionManager<{ n: number }>({ store: new ReferenceStore(), cleanupInterval: false, encryption: { keys: [keyA], openCache } })
+      const { token } = await sessions.create('ada', { n: 1 })
+      await sessions.get(token)
+      decryptions.mockClear()
+      for (let i = 0; i < 5; i++) expect((await sessions.get(token))?.data).toEqual({ n: 1 })
+      expect(decryptions).toHaveBeenCalledTimes(5 * decryptsPerRead)
+      await sessions.close()
+    }
+  })
+})
+
 describe('envelope format', () => {
   it('an envelope sealed before this version still opens', () => {
     // Sealed by the previous implementation with this fixed key, for this session id.

@@ -1,4 +1,5 @@
 import { SessionManager } from '@sessionkit/core'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MemoryStore, type MemoryStoreRemoval } from '../src/index'
 import { record } from './helpers'
@@ -82,6 +83,41 @@ describe('maxSessions (LRU bound)', () => {
     const listed = (await Promise.all([0, 1, 2, 3, 4, 5, 6].map((u) => store.listByUser(`u${u}`, T0 + 500)))).flat()
     expect(listed).toHaveLength(50)
     await store.close()
+  })
+  it('evicts in exact least-recently-used order under any mix of inserts, reads, touches and deletes', async () => {
+    const op = fc.oneof(
+      fc.constant({ kind: 'insert' as const, pick: 0 }),
+      fc.record({ kind: fc.constantFrom('get' as const, 'touch' as const, 'delete' as const), pick: fc.nat() }),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.array(op, { minLength: 20, maxLength: 200, size: 'max' }), async (maxSessions, ops) => {
+        const store = new MemoryStore({ maxSessions })
+        const evicted: string[] = []
+        store.on('evicted', ({ id }) => evicted.push(id))
+        // The model: ids held, least recently used first.
+        let model: string[] = []
+        const expected: string[] = []
+        for (const { kind, pick } of ops) {
+          if (kind === 'insert') {
+            const r = record(T0)
+            await store.insert(r, { now: T0 })
+            model.push(r.id)
+            if (model.length > maxSessions) expected.push(model.shift()!)
+            continue
+          }
+          if (model.length === 0) continue
+          const id = model[pick % model.length]!
+          if (kind === 'delete') await store.delete(id)
+          else if (kind === 'get') await store.get(id, T0)
+          else await store.touch(id, { now: T0, idleTtlMs: 600_000, touchAfterMs: 0 })
+          model = model.filter((m) => m !== id)
+          if (kind !== 'delete') model.push(id)
+        }
+        expect(evicted).toEqual(expected)
+        expect(store.size).toBe(model.length)
+        await store.close()
+      }),
+    )
   })
 })
 

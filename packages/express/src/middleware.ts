@@ -6,7 +6,7 @@ import { answerFor, sendJson } from './http-errors'
 import { parseSessionOptions, type SessionBindingOptions, type SessionMiddlewareOptions } from './options'
 import { creationLimiter } from './rate-limit'
 import type { RegisteredData } from './register'
-import { beforeEnd, beforeHeaders } from './response-hooks'
+import { beforeEnd } from './response-hooks'
 import { resolveRemember } from './remember-cookie'
 import { SessionHandle, type CookieAction, type HandleContext } from './session-handle'
 
@@ -33,48 +33,46 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
   const manager: SessionManager<TData> = o.manager
   const policy = resolveCookiePolicy(o.cookie)
   const limit = o.rateLimit === false ? null : creationLimiter(o.rateLimit ?? {})
-  const slides = policy.persistent && manager.expiration.strategy !== 'fixed'
   const now = o.now ?? Date.now
-  const initialData = o.initialData ?? ((): TData => ({}) as TData)
   const ipOf = o.clientIp ?? ((req: Request) => req.ip)
   const binding = o.binding
   const onError = o.onError ?? reportUnexpected
   const remember = o.rememberMe ? resolveRemember(o.rememberMe, o.cookie) : null
 
-  function attach(req: Request, res: Response, token: string | null, current: Session<TData> | null, startedAt: number): SessionHandle<TData> {
-    const ctx: HandleContext<TData> = {
-      manager,
-      req,
-      initialData,
-      limit,
-      client: () => clientInfo(req, ipOf),
-      slides,
-      now,
-      startedAt,
-      remember,
-      rememberToken: remember ? readSessionCookie(req.headers.cookie, remember.policy) : null,
-    }
-    const handle = new SessionHandle<TData>(ctx, token, current)
-    req.session = handle as unknown as SessionHandle<RegisteredData>
-    beforeHeaders(res, () => {
+  // Built once: a request allocates only its handle and the hooks it turns out to need.
+  const ctx: HandleContext<TData> = {
+    manager,
+    initialData: o.initialData ?? ((): TData => ({}) as TData),
+    limit,
+    client: (req) => clientInfo(req, ipOf),
+    slides: policy.persistent && manager.expiration.strategy !== 'fixed',
+    remember,
+    rememberTokenOf: (req) => (remember ? readSessionCookie(req.headers.cookie, remember.policy) : null),
+    writeCookies: (res, handle) => {
       writeCookie(res, policy, handle.cookieAction())
       if (remember) writeCookie(res, remember.policy, handle.rememberCookieAction())
-    })
-    beforeEnd(
-      res,
-      () => handle.endOfRequest(),
-      (error, end, args) => {
-        onError(error, req)
-        if (res.headersSent) {
-          // A streamed response already went out: it can only be finished.
-          end.apply(res, args)
-          return
-        }
-        const answer = answerFor(error)
-        if (answer) sendJson(res, answer.status, answer.body, answer.headers, end)
-        else sendJson(res, 500, { error: 'session_error', message: 'The session could not be saved.' }, {}, end)
-      },
-    )
+    },
+    hookEnd: (req, res, handle) =>
+      beforeEnd(
+        res,
+        () => handle.finish(),
+        (error, end, args) => {
+          onError(error, req)
+          if (res.headersSent) {
+            // A streamed response already went out: it can only be finished.
+            end.apply(res, args)
+            return
+          }
+          const answer = answerFor(error)
+          if (answer) sendJson(res, answer.status, answer.body, answer.headers, end)
+          else sendJson(res, 500, { error: 'session_error', message: 'The session could not be saved.' }, {}, end)
+        },
+      ),
+  }
+
+  function attach(req: Request, res: Response, token: string | null, current: Session<TData> | null, startedAt: number): SessionHandle<TData> {
+    const handle = new SessionHandle<TData>(ctx, req, res, token, current, startedAt)
+    req.session = handle as unknown as SessionHandle<RegisteredData>
     return handle
   }
 
@@ -84,7 +82,7 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
    */
   async function signInFromRemember(req: Request, res: Response, token: string | null, startedAt: number): Promise<void> {
     const rememberToken = readSessionCookie(req.headers.cookie, remember!.policy)!
-    const result = await remember!.manager.consume(rememberToken, { data: () => initialData(), ...clientInfo(req, ipOf) })
+    const result = await remember!.manager.consume(rememberToken, { data: () => ctx.initialData(), ...clientInfo(req, ipOf) })
     // A concurrent request of the same browser won the token: this one goes on without a
     // session and leaves both cookies alone (the winner's response sets the new ones).
     const handle = attach(req, res, result.status === 'concurrent' ? null : token, null, startedAt)
@@ -94,6 +92,32 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
 
   function hasRememberCookie(req: Request): boolean {
     return remember !== null && readSessionCookie(req.headers.cookie, remember.policy) !== null
+  }
+
+  /** The client does not match the session's binding: revoke it, clear the cookie, answer 401. */
+  async function refuseBinding(res: Response, current: Session<TData>, mismatch: 'ip' | 'user-agent'): Promise<void> {
+    await manager.revoke(current.id, `binding-mismatch:${mismatch}`)
+    res.setHeader('Set-Cookie', clearedSessionCookie(policy))
+    sendJson(res, 401, { error: 'session_binding_mismatch', message: 'This session belongs to another client. Sign in again.' })
+  }
+
+  /** The store answered: attach the session and go on (the common path stays synchronous). */
+  function loaded(req: Request, res: Response, next: NextFunction, token: string, current: Session<TData> | null, startedAt: number): void {
+    try {
+      const mismatch = current && binding ? bindingMismatch(current, req, binding, ipOf) : null
+      if (current && mismatch) {
+        refuseBinding(res, current, mismatch).catch((error: unknown) => fail(res, next, error))
+        return
+      }
+      if (!current && hasRememberCookie(req)) {
+        signInFromRemember(req, res, token, startedAt).then(() => next(), (error: unknown) => fail(res, next, error))
+        return
+      }
+      attach(req, res, token, current, startedAt)
+      next()
+    } catch (error) {
+      fail(res, next, error)
+    }
   }
 
   return function sessionMiddleware(req: Request, res: Response, next: NextFunction): void {
@@ -109,19 +133,9 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
       return next()
     }
     manager.get(token).then(
-      async (current) => {
-        const mismatch = current && binding ? bindingMismatch(current, req, binding, ipOf) : null
-        if (current && mismatch) {
-          await manager.revoke(current.id, `binding-mismatch:${mismatch}`)
-          res.setHeader('Set-Cookie', clearedSessionCookie(policy))
-          sendJson(res, 401, { error: 'session_binding_mismatch', message: 'This session belongs to another client. Sign in again.' })
-          return
-        }
-        if (!current && hasRememberCookie(req)) await signInFromRemember(req, res, token, startedAt)
-        else attach(req, res, token, current, startedAt)
-        next()
-      },
-    ).catch((error: unknown) => fail(res, next, error))
+      (current) => loaded(req, res, next, token, current, startedAt),
+      (error: unknown) => fail(res, next, error),
+    )
   }
 }
 
@@ -149,10 +163,12 @@ function writeCookie(res: ServerResponse, policy: CookiePolicy, action: CookieAc
   if (action.kind === 'none') return
   const value = action.kind === 'set' ? sessionCookie(policy, action.token, action.expiresAt) : clearedSessionCookie(policy)
   const existing = res.getHeader('Set-Cookie')
-  const others = (existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)]).filter(
-    (cookie) => !cookie.startsWith(`${policy.name}=`),
-  )
-  res.setHeader('Set-Cookie', [...others, value])
+  if (existing === undefined) {
+    res.setHeader('Set-Cookie', value)
+  } else {
+    const others = (Array.isArray(existing) ? existing : [String(existing)]).filter((cookie) => !cookie.startsWith(`${policy.name}=`))
+    res.setHeader('Set-Cookie', [...others, value])
+  }
   // A response that hands out or changes a session cookie must never be stored by a cache.
   res.setHeader('Cache-Control', 'no-store')
 }

@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
 import type { Request } from 'express'
 import { ConfigError, createOnDevice, type GuestMerge, type CreateOptions, type Session, type SessionData, type SessionManager, type Updater } from '@sessionkit/core'
 import { ChangeTracker, mergeChanges } from './change-tracker'
+import { beforeHeaders } from './response-hooks'
 import type { CreationLimiter } from './rate-limit'
 import type { RememberContext } from './remember-cookie'
 
@@ -9,24 +11,28 @@ import type { RememberContext } from './remember-cookie'
 export type CookieAction = { kind: 'none' } | { kind: 'set'; token: string; expiresAt: number } | { kind: 'clear' }
 
 /**
- * Per-request plumbing the middleware hands to the handle. Not part of the public API.
+ * What the handles of one middleware share, built once by `session()`. Not part of the public API.
  * @internal
  */
 export interface HandleContext<TData extends SessionData> {
   manager: SessionManager<TData>
-  req: Request
   initialData: () => TData
   limit: CreationLimiter | null
   /** IP and user agent recorded at creation; computed only then (`req.ip` is not free). */
-  client: () => CreateOptions
+  client: (req: Request) => CreateOptions
   /** True when a sliding expiry should re-send the cookie (persistent cookie, not `fixed`). */
   slides: boolean
-  now: () => number
-  startedAt: number
   /** Remember-me settings, when the app opted in. */
   remember: RememberContext<TData> | null
-  /** The remember token the request carried, if any. */
-  rememberToken: string | null
+  /** The remember token a request carries, if any. */
+  rememberTokenOf: (req: Request) => string | null
+  /** Writes the handle's cookie actions into the response headers (any other Set-Cookie is kept). */
+  writeCookies: (res: ServerResponse, handle: SessionHandle<TData>) => void
+  /**
+   * Arranges for `handle.finish()` to run before the response ends. The handle calls it the
+   * first time the request may have changed the data: a request that only reads needs no save.
+   */
+  hookEnd: (req: Request, res: ServerResponse, handle: SessionHandle<TData>) => void
 }
 
 /**
@@ -62,6 +68,8 @@ export interface LoginOptions<TData> {
 }
 
 const CSRF_CONTEXT = 'sessionkit/csrf/v1'
+const NO_COOKIE: CookieAction = Object.freeze({ kind: 'none' })
+const CLEAR_COOKIE: CookieAction = Object.freeze({ kind: 'clear' })
 
 /**
  * `req.session`: the request's session, loaded by the middleware in one store round trip.
@@ -80,22 +88,34 @@ const CSRF_CONTEXT = 'sessionkit/csrf/v1'
  */
 export class SessionHandle<TData extends SessionData = Record<string, unknown>> {
   readonly #ctx: HandleContext<TData>
+  readonly #req: Request
+  readonly #res: ServerResponse
   readonly #tracker: ChangeTracker<TData>
+  readonly #rememberToken: string | null
   #token: string | null
   #current: Session<TData> | null
-  #cookie: CookieAction = { kind: 'none' }
-  #rememberCookie: CookieAction = { kind: 'none' }
+  #cookie: CookieAction = NO_COOKIE
+  #rememberCookie: CookieAction = NO_COOKIE
+  #headersHooked = false
+  #endHooked = false
+  #finishing = false
 
-  /** @internal Created by the middleware. */
-  constructor(ctx: HandleContext<TData>, token: string | null, current: Session<TData> | null) {
+  /**
+   * @internal Created by the middleware. `startedAt` is when the request began: a session
+   * touched since then had its sliding expiry moved, so the cookie is re-sent.
+   */
+  constructor(ctx: HandleContext<TData>, req: Request, res: ServerResponse, token: string | null, current: Session<TData> | null, startedAt: number) {
     this.#ctx = ctx
+    this.#req = req
+    this.#res = res
+    this.#rememberToken = ctx.remember ? ctx.rememberTokenOf(req) : null
     this.#token = current ? token : null
     this.#current = current
-    this.#tracker = new ChangeTracker(current ? current.data : ctx.initialData())
+    this.#tracker = new ChangeTracker(current ? current.data : ctx.initialData(), () => this.#hookEnd())
     // A cookie that names no live session (expired, revoked, malformed) is removed; a sliding
     // expiry that moved on this request's touch is re-sent.
-    if (token !== null && !current) this.#cookie = { kind: 'clear' }
-    else if (current && ctx.slides && current.lastAccessedAt >= ctx.startedAt) this.#setCookie()
+    if (token !== null && !current) this.#setCookieAction(CLEAR_COOKIE)
+    else if (current && ctx.slides && current.lastAccessedAt >= startedAt) this.#setCookie()
   }
 
   /** True when the request has a live session (loaded, or created earlier in this request). */
@@ -187,11 +207,11 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
     if (options.device) {
       // A new session carrying the device (a rotation keeps the guest's metadata), then the
       // guest session goes: the client holds a working token at every moment.
-      if (!this.#current && this.#ctx.limit) await this.#ctx.limit(this.#ctx.req)
+      if (!this.#current && this.#ctx.limit) await this.#ctx.limit(this.#req)
       const data = await next(this.#current ? this.#current.data : this.#ctx.initialData())
       const { id: deviceId, name: deviceName } = options.device
       const created = await createOnDevice(this.#ctx.manager, userId, data, {
-        ...this.#ctx.client(),
+        ...this.#ctx.client(this.#req),
         deviceId,
         ...(deviceName === undefined ? {} : { deviceName }),
       })
@@ -281,12 +301,12 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
    */
   adoptRemembered(token: string, session: Session<TData>, remember: { token: string; expiresAt: number }): void {
     this.#use(token, session)
-    this.#rememberCookie = { kind: 'set', token: remember.token, expiresAt: remember.expiresAt }
+    this.#setRememberAction({ kind: 'set', token: remember.token, expiresAt: remember.expiresAt })
   }
 
   /** @internal The remember cookie named nothing usable (or was replayed): remove it. */
   clearRemember(): void {
-    this.#rememberCookie = { kind: 'clear' }
+    this.#setRememberAction(CLEAR_COOKIE)
   }
 
   /**
@@ -303,6 +323,16 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
     return this.#ctx.manager.update(this.#token, apply, { current: this.#current }).then((saved) => this.#adopt(saved))
   }
 
+  /**
+   * @internal The end-of-request save, run by the response's `end` before the headers go out:
+   * the cookies it sets are written here, so such a request needs no header hook.
+   */
+  finish(): Promise<void> | null {
+    this.#finishing = true
+    const saving = this.endOfRequest()
+    return saving && saving.then(() => this.#writeCookiesNow())
+  }
+
   // ---------------------------------------------------------------- internals
 
   /** The request's pending changes as a function of the latest data. */
@@ -313,9 +343,9 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
   }
 
   async #create(userId: string | null, build: Updater<TData>): Promise<void> {
-    if (this.#ctx.limit) await this.#ctx.limit(this.#ctx.req)
+    if (this.#ctx.limit) await this.#ctx.limit(this.#req)
     const data = await build(this.#ctx.initialData())
-    const created = await this.#ctx.manager.create(userId, data, this.#ctx.client())
+    const created = await this.#ctx.manager.create(userId, data, this.#ctx.client(this.#req))
     this.#use(created.token, created.session)
   }
 
@@ -334,7 +364,7 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
     this.#token = token
     this.#current = session
     this.#tracker.reset(session.data)
-    this.#cookie = { kind: 'set', token, expiresAt: session.expiresAt }
+    this.#setCookieAction({ kind: 'set', token, expiresAt: session.expiresAt })
   }
 
   async #issueRemember(userId: string): Promise<void> {
@@ -342,26 +372,58 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
     if (!remember) throw new ConfigError('rememberMe', 'login({ remember: true }) needs the middleware option rememberMe')
     if (!this.#current) return
     // A new sign-in replaces the chain this browser held.
-    if (this.#ctx.rememberToken) await remember.manager.forget(this.#ctx.rememberToken)
+    if (this.#rememberToken) await remember.manager.forget(this.#rememberToken)
     const issued = await remember.manager.issue(userId, this.#current.id)
-    this.#rememberCookie = { kind: 'set', token: issued.token, expiresAt: issued.expiresAt }
+    this.#setRememberAction({ kind: 'set', token: issued.token, expiresAt: issued.expiresAt })
   }
 
   async #forgetRemember(): Promise<void> {
-    if (!this.#ctx.remember || (this.#ctx.rememberToken === null && this.#rememberCookie.kind !== 'set')) return
-    const token = this.#rememberCookie.kind === 'set' ? this.#rememberCookie.token : this.#ctx.rememberToken
+    if (!this.#ctx.remember || (this.#rememberToken === null && this.#rememberCookie.kind !== 'set')) return
+    const token = this.#rememberCookie.kind === 'set' ? this.#rememberCookie.token : this.#rememberToken
     if (token) await this.#ctx.remember.manager.forget(token)
-    this.#rememberCookie = { kind: 'clear' }
+    this.#setRememberAction(CLEAR_COOKIE)
   }
 
   #forget(): void {
     this.#token = null
     this.#current = null
     this.#tracker.reset(this.#ctx.initialData())
-    this.#cookie = { kind: 'clear' }
+    this.#setCookieAction(CLEAR_COOKIE)
   }
 
   #setCookie(): void {
-    if (this.#token && this.#current) this.#cookie = { kind: 'set', token: this.#token, expiresAt: this.#current.expiresAt }
+    if (this.#token && this.#current) this.#setCookieAction({ kind: 'set', token: this.#token, expiresAt: this.#current.expiresAt })
+  }
+
+  #setCookieAction(action: CookieAction): void {
+    this.#cookie = action
+    this.#hookHeaders()
+  }
+
+  #setRememberAction(action: CookieAction): void {
+    this.#rememberCookie = action
+    this.#hookHeaders()
+  }
+
+  /**
+   * The cookies are written just before the headers go out, whoever sends them (`res.end`, the
+   * first `res.write`, an explicit `writeHead`). The hook goes in only once there is a cookie to
+   * set or clear (most requests have none), and not during `finish()`, which writes them itself.
+   */
+  #hookHeaders(): void {
+    if (this.#headersHooked || this.#finishing || this.#res.headersSent) return
+    this.#headersHooked = true
+    beforeHeaders(this.#res, () => this.#ctx.writeCookies(this.#res, this))
+  }
+
+  #writeCookiesNow(): void {
+    if (this.#headersHooked || this.#res.headersSent) return
+    if (this.#cookie.kind !== 'none' || this.#rememberCookie.kind !== 'none') this.#ctx.writeCookies(this.#res, this)
+  }
+
+  #hookEnd(): void {
+    if (this.#endHooked) return
+    this.#endHooked = true
+    this.#ctx.hookEnd(this.#req, this.#res, this)
   }
 }

@@ -60,6 +60,34 @@ describe('ChangeTracker', () => {
     expect(t.changes()).toEqual({ set: ['a', 'fresh'], deleted: ['gone'] })
   })
 
+  it('never changes the loaded object at the top level (the session as read stays as read)', () => {
+    const loaded: Record<string, unknown> = { a: 1, b: 2 }
+    const t = new ChangeTracker<Record<string, unknown>>(loaded)
+    t.proxy.a = 5
+    delete t.proxy.b
+    t.proxy.c = 3
+    expect(loaded).toEqual({ a: 1, b: 2 })
+    expect({ ...t.proxy }).toEqual({ a: 5, c: 3 })
+    t.reset(loaded)
+    t.replaceAll({ z: 1 })
+    expect(loaded).toEqual({ a: 1, b: 2 })
+  })
+
+  it('says once, at the first thing a save may have to look at, that the request may have changed the data', () => {
+    let calls = 0
+    const reads = new ChangeTracker<Record<string, unknown>>({ a: 1, cart: ['x'] }, () => calls++)
+    void reads.proxy.a
+    void Object.keys(reads.proxy)
+    expect(calls).toBe(0) // reading a plain value cannot change anything
+    void reads.proxy.cart // an object read may be changed in place
+    expect(calls).toBe(1)
+    const writes = new ChangeTracker<Record<string, unknown>>({ a: 1 }, () => calls++)
+    writes.proxy.a = 2
+    writes.proxy.b = 3
+    delete writes.proxy.a
+    expect(calls).toBe(2)
+  })
+
   it('keeps working through a reference taken before a reset', () => {
     const t = new ChangeTracker<Record<string, unknown>>({ a: 1 })
     const data = t.proxy

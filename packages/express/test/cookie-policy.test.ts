@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { serialize } from 'cookie'
 import { ConfigError, SessionManager } from '@sessionkit/core'
 import { MemoryStore } from '@sessionkit/store-memory'
-import { readSessionCookie, resolveCookiePolicy, sessionCookie } from '../src/cookie-policy'
+import { clearedSessionCookie, readSessionCookie, resolveCookiePolicy, sessionCookie } from '../src/cookie-policy'
 import { session } from '../src/index'
 
 describe('cookie policy', () => {
@@ -30,6 +32,40 @@ describe('cookie policy', () => {
     expect(() => resolveCookiePolicy({ sameSite: 'none', secure: false })).toThrow(/^cookie.sameSite: /)
     expect(() => resolveCookiePolicy({ hostPrefix: true, domain: 'example.com' })).toThrow(ConfigError)
     expect(() => resolveCookiePolicy({ name: 'bad name' })).toThrow(/^cookie.name: /)
+  })
+
+  it('property: the Set-Cookie value is exactly what the cookie package serialises, for any flags, token and expiry', () => {
+    const options = fc.record(
+      {
+        name: fc.constantFrom('sid', 'app_sid', '__Host-x'),
+        secure: fc.boolean(),
+        httpOnly: fc.boolean(),
+        sameSite: fc.constantFrom('lax' as const, 'strict' as const),
+        path: fc.constantFrom('/', '/app'),
+        domain: fc.constantFrom('example.com', 'a.example.org'),
+        hostPrefix: fc.constant(false),
+        persistent: fc.boolean(),
+        priority: fc.constantFrom('low' as const, 'medium' as const, 'high' as const),
+      },
+      { requiredKeys: ['hostPrefix'] },
+    )
+    const token = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{0,50}$/), fc.string({ maxLength: 20 }))
+    const expiresAt = fc.integer({ min: 0, max: Date.UTC(2200, 0, 1) })
+    fc.assert(
+      fc.property(options, token, expiresAt, (o, t, at) => {
+        const policy = resolveCookiePolicy(o, 'production')
+        const expected = () => serialize(policy.name, t, policy.persistent ? { ...policy.attributes, expires: new Date(at) } : policy.attributes)
+        let want: string
+        try {
+          want = expected()
+        } catch {
+          expect(() => sessionCookie(policy, t, at)).toThrow(TypeError)
+          return
+        }
+        expect(sessionCookie(policy, t, at)).toBe(want)
+        expect(clearedSessionCookie(policy)).toBe(serialize(policy.name, '', { ...policy.attributes, expires: new Date(0), maxAge: 0 }))
+      }),
+    )
   })
 
   it('reads only its own cookie and never throws on malformed headers', () => {

@@ -126,6 +126,23 @@ describe.each(targets)('session middleware on $name', (target) => {
     expect((await client.get('/me')).body.data).toEqual({ a: 1, streamed: true })
   })
 
+  it("the app's own Set-Cookie headers go out next to the session cookie", async () => {
+    const client = app.client()
+    const saved = await client.post('/own-cookie')
+    expect(saved.cookies.map((c) => c.name).sort()).toEqual([COOKIE, 'theme'].sort())
+    const login = await client.post('/login-then-own-cookie')
+    expect(login.cookies.map((c) => `${c.name}=${c.name === COOKIE ? 'token' : c.value}`).sort()).toEqual([`${COOKIE}=token`, 'theme=light'].sort())
+    expect((await client.get('/me')).body).toMatchObject({ exists: true, userId: 'user-own', data: { theme: 'dark' } })
+  })
+
+  it('a session created before a streamed response sends its cookie with the first part', async () => {
+    const client = app.client()
+    const res = await client.get('/save-then-stream')
+    expect(res.body).toEqual({ text: 'part one;part two' })
+    expect(res.cookies.map((c) => c.name)).toEqual([COOKIE])
+    expect((await client.get('/me')).body.exists).toBe(true)
+  })
+
   it('a request still in flight when its session is deleted does not bring it back', async () => {
     const client = app.client()
     await client.post('/set/a', { value: 1 })

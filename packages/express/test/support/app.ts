@@ -161,6 +161,22 @@ export async function startApp(
     req.session.data.transferred = true
     res.json({ ok: true })
   })
+  app.post('/own-cookie', (req, res) => {
+    res.cookie('theme', 'dark')
+    req.session.data.theme = 'dark'
+    res.json({ ok: true })
+  })
+  app.post('/login-then-own-cookie', h(async (req, res) => {
+    await req.session.login('user-own')
+    res.setHeader('Set-Cookie', 'theme=light; Path=/') // replaces every Set-Cookie set so far
+    res.json({ ok: true })
+  }))
+  app.get('/save-then-stream', h(async (req, res) => {
+    await req.session.save()
+    res.write('part one;')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    res.end('part two')
+  }))
   app.get('/stream', (req, res) => {
     req.session.data.streamed = true
     res.write('part one;')

@@ -42,6 +42,19 @@ afterAll(async () => {
 })
 
 describe('one round trip per operation (commands received by the server)', () => {
+  it('with touchAfter, a get that persists nothing is one plain GET; a due one adds the touch script', async () => {
+    const now = Date.now()
+    const { session } = await sessions.create('dora', { cart: [] })
+    const throttled = { idleTtlMs: 1_800_000, touchAfterMs: 60_000 }
+    let read: Awaited<ReturnType<typeof store.touch>> = null
+    expect(await log.during(async () => (read = await store.touch(session.id, { ...throttled, now: now + 1000 })))).toEqual(['get'])
+    expect(read).toMatchObject({ id: session.id, version: session.version })
+    expect(await log.during(async () => (read = await store.touch(session.id, { ...throttled, now: now + 61_000 })))).toEqual(['get', 'evalsha'])
+    expect(read).toMatchObject({ lastAccessedAt: now + 61_000, expiresAt: now + 61_000 + 1_800_000, version: session.version + 1 })
+    expect(await log.during(async () => (read = await store.touch(session.id, { ...throttled, now: now + 62_000 })))).toEqual(['get'])
+    expect(read).toMatchObject({ lastAccessedAt: now + 61_000, version: session.version + 1 })
+  })
+
   it('create, get with touch, save of a loaded session and delete are one command each', async () => {
     let created!: Awaited<ReturnType<typeof sessions.create>>
     expect(await log.during(async () => (created = await sessions.create('alice', { cart: [] })))).toEqual(['evalsha'])

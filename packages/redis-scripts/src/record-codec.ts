@@ -126,25 +126,16 @@ export function decodeRecord(id: string, value: unknown): SessionRecord | null {
   const userBytes = numberField(value, true)
   const deviceBytes = numberField(value, true)
   if (cursor < 0) return null
-  let at = cursor
-  let userId: string | null = null
-  if (userBytes !== null) {
-    const end = advanceBytes(value, at, userBytes)
-    if (end < 0) return null
-    userId = value.slice(at, end)
-    at = end
-  }
-  let deviceId: string | null = null
-  if (deviceBytes !== null) {
-    const end = advanceBytes(value, at, deviceBytes)
-    if (end < 0) return null
-    deviceId = value.slice(at, end)
-    at = end
-  }
+  // The ids are measured in UTF-8 bytes: each ends where its byte count runs out.
+  const at = cursor
+  const userEnd = userBytes === null ? at : advanceBytes(value, at, userBytes)
+  if (userEnd < 0) return null
+  const deviceEnd = deviceBytes === null ? userEnd : advanceBytes(value, userEnd, deviceBytes)
+  if (deviceEnd < 0) return null
   const record: SessionRecord = {
     id,
-    userId,
-    payload: value.slice(at),
+    userId: userBytes === null ? null : value.slice(at, userEnd),
+    payload: value.slice(deviceEnd),
     createdAt: createdAt!,
     lastAccessedAt: lastAccessedAt!,
     expiresAt: expiresAt!,
@@ -152,7 +143,7 @@ export function decodeRecord(id: string, value: unknown): SessionRecord | null {
     version: version!,
   }
   // Only sessions with a device carry the field, so others read back exactly as written.
-  if (deviceId !== null) record.deviceId = deviceId
+  if (deviceBytes !== null) record.deviceId = value.slice(userEnd, deviceEnd)
   return record
 }
 

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomFillSync } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import { ConfigError, DecryptionError } from './errors'
 
 /**
@@ -43,83 +44,40 @@ export interface KeyringOptions {
 }
 
 interface CachedOpen {
-  sealed: string
   sessionId: string
   plaintext: string
-  bytes: number
-  /** Neighbours in recency order: `newer` towards the head, `older` towards the tail. */
-  newer: CachedOpen | null
-  older: CachedOpen | null
 }
 
 /**
- * Plaintexts of envelopes that authenticated, by envelope text. Only an exact, byte-for-byte
- * repeat of an envelope that opened (or that this keyring sealed) for the same session id hits;
- * anything else, a single changed character included, is a miss and goes through AES-GCM.
- *
- * A map plus a recency list: evicting by iterating a `Map` from its start gets slower as deleted
- * slots pile up there, so the order is kept in the entries themselves.
+ * Plaintexts of envelopes that authenticated, by envelope text (lru-cache, bounded in entries
+ * and in bytes). Only an exact, byte-for-byte repeat of an envelope that opened (or that this
+ * keyring sealed) for the same session id hits; anything else, a single changed character
+ * included, is a miss and goes through AES-GCM.
  */
 class OpenCache {
-  private readonly entries = new Map<string, CachedOpen>()
-  private head: CachedOpen | null = null
-  private tail: CachedOpen | null = null
-  private bytes = 0
+  private readonly entries: LRUCache<string, CachedOpen>
 
-  constructor(
-    private readonly maxEntries: number,
-    private readonly maxBytes: number,
-  ) {}
+  constructor(maxEntries: number, maxBytes: number) {
+    this.entries = new LRUCache<string, CachedOpen>({
+      max: maxEntries,
+      maxSize: maxBytes,
+      // An upper bound of what the strings hold (V8 stores a character in one or two bytes).
+      sizeCalculation: (entry, sealed) => 2 * (sealed.length + entry.plaintext.length + entry.sessionId.length),
+    })
+  }
 
   get(sealed: string, sessionId: string): string | undefined {
     const hit = this.entries.get(sealed)
-    if (hit === undefined || hit.sessionId !== sessionId) return undefined
-    if (hit !== this.head) {
-      this.unlink(hit)
-      this.pushHead(hit)
-    }
-    return hit.plaintext
+    return hit !== undefined && hit.sessionId === sessionId ? hit.plaintext : undefined
   }
 
   set(sealed: string, sessionId: string, plaintext: string): void {
-    // An upper bound of what the strings hold (V8 stores a character in one or two bytes).
-    const bytes = 2 * (sealed.length + plaintext.length + sessionId.length)
-    const previous = this.entries.get(sealed)
-    if (previous !== undefined) this.remove(previous)
-    if (bytes > this.maxBytes) return
-    while (this.tail !== null && (this.entries.size >= this.maxEntries || this.bytes + bytes > this.maxBytes)) {
-      this.remove(this.tail)
-    }
-    const entry: CachedOpen = { sealed, sessionId, plaintext, bytes, newer: null, older: null }
-    this.entries.set(sealed, entry)
-    this.pushHead(entry)
-    this.bytes += bytes
+    // An entry larger than the whole budget is not kept, and pushes nothing else out.
+    this.entries.set(sealed, { sessionId, plaintext })
   }
 
   get size(): { entries: number; bytes: number } {
-    return { entries: this.entries.size, bytes: this.bytes }
-  }
-
-  private remove(entry: CachedOpen): void {
-    this.unlink(entry)
-    this.entries.delete(entry.sealed)
-    this.bytes -= entry.bytes
-  }
-
-  private unlink(entry: CachedOpen): void {
-    if (entry.newer === null) this.head = entry.older
-    else entry.newer.older = entry.older
-    if (entry.older === null) this.tail = entry.newer
-    else entry.older.newer = entry.newer
-    entry.newer = null
-    entry.older = null
-  }
-
-  private pushHead(entry: CachedOpen): void {
-    entry.older = this.head
-    if (this.head !== null) this.head.newer = entry
-    this.head = entry
-    if (this.tail === null) this.tail = entry
+    return { entries: this.entries.size, bytes: this.entries.calculatedSize }
   }
 }
 

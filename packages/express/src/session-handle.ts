@@ -236,9 +236,11 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
    * @example app.post('/logout', async (req, res) => { await req.session.logout(); res.redirect('/') })
    */
   async logout(): Promise<void> {
-    // Store first: if it fails, the client keeps a cookie for the session that still exists.
-    if (this.#token) await this.#ctx.manager.delete(this.#token)
+    // The remember chain goes first: a request racing this logout with the same cookies must not
+    // find the session gone and the remember cookie still good, and sign back in. Store steps
+    // before cookies: if one fails, the client keeps cookies for what still exists.
     await this.#forgetRemember()
+    if (this.#token) await this.#ctx.manager.delete(this.#token)
     this.#forget()
   }
 
@@ -254,10 +256,11 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
       await this.logout()
       return had ? 1 : 0
     }
-    const deleted = await this.#ctx.manager.deleteUserSessions(userId)
-    // No device stays remembered either: a stolen remember cookie must not sign back in.
+    // No device stays remembered either: a stolen remember cookie must not sign back in. The
+    // chains go before the sessions, so no request in between signs back in from one.
     if (this.#ctx.remember) await this.#ctx.remember.manager.forgetUser(userId)
     await this.#forgetRemember()
+    const deleted = await this.#ctx.manager.deleteUserSessions(userId)
     this.#forget()
     return deleted
   }

@@ -167,6 +167,46 @@ describe.each(backends)('remember-me cookie over HTTP on $name', (backend) => {
     expect((await copy.request('GET', '/me')).body.userId).toBeNull()
   })
 
+  it('a request racing a logout never signs back in from the remember cookie', async () => {
+    // The sessions' store runs `race` right after it deletes a session: a request from the same
+    // browser lands exactly between the logout's store steps.
+    let race: (() => Promise<void>) | null = null
+    let first = true
+    const raced = {
+      store: () => {
+        const store = backend.store()
+        if (!first) return store
+        first = false
+        return new Proxy(store, {
+          get: (target, key, receiver) =>
+            key === 'delete'
+              ? async (id: string) => {
+                  const removed = await target.delete(id)
+                  const run = race
+                  race = null
+                  await run?.()
+                  return removed
+                }
+              : typeof Reflect.get(target, key) === 'function'
+                ? (Reflect.get(target, key) as (...a: unknown[]) => unknown).bind(target)
+                : Reflect.get(target, key, receiver),
+        })
+      },
+    }
+    const { app } = await startApp(raced)
+    const browser = new Browser(app.url)
+    await browser.request('POST', '/login', { user: 'ivy', remember: true })
+    const tab = browser.clone()
+    let during: unknown = 'not run'
+    race = async () => {
+      during = (await tab.request('GET', '/me')).body.userId
+    }
+    await browser.request('POST', '/logout')
+    expect(during).toBeNull()
+    expect(tab.jar.has('remember')).toBe(false)
+    expect((await tab.request('GET', '/me')).body.userId).toBeNull()
+  })
+
   it('a guest cart survives the sign-in and the guest cookie is dead', async () => {
     const { app } = await startApp(backend)
     const browser = new Browser(app.url)

@@ -19,9 +19,22 @@ let csrfToken: string | null = null
 /**
  * Calls the playground's JSON API. Unsafe methods carry the session's CSRF token, and every
  * answer that names a token updates it (it changes when the session is created or rotated).
+ * Answers can arrive out of order, so the token held may belong to a session the browser's
+ * cookie no longer names (a remember-me sign-in rotated it meanwhile): an unsafe call refused for
+ * its token fetches the token of the current session and is sent once more, never more.
  * @example const state = await request<StateView>('GET', '/state')
  */
 export async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  try {
+    return await send<T>(method, path, body)
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === 'csrf' && method !== 'GET')) throw error
+    await send('GET', '/state')
+    return send<T>(method, path, body)
+  }
+}
+
+async function send<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' }
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken

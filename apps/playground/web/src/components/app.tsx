@@ -51,13 +51,36 @@ export function App() {
     setOffset(next.now - Date.now())
   }, [])
 
-  const reload = useCallback(async () => {
+  // Answers may arrive out of order: under load, a reload sent before a sign-out can answer after
+  // it and would draw the signed-in page again. Each request is numbered when sent, and an answer
+  // is drawn only if no request sent after it has been drawn already.
+  const sent = useRef(0)
+  const drawn = useRef(0)
+  const applyInOrder = useCallback(
+    (stamp: number, next: StateView) => {
+      if (stamp < drawn.current) return
+      drawn.current = stamp
+      apply(next)
+    },
+    [apply],
+  )
+
+  // While a sign-out is on its way, other requests still carry the cookies it is about to clear,
+  // and the server may answer them before it ends the session: such an answer is not drawn (the
+  // sign-out's own answer is). Without this, a reload racing "Log out" could draw the session
+  // again after it ended, with nothing left to correct it.
+  const leavingInFlight = useRef(false)
+
+  const reload = useCallback(async (forTheAction = false) => {
+    const stamp = ++sent.current
+    const racesSignOut = leavingInFlight.current && !forTheAction
     try {
-      apply(await api.state())
+      const next = await api.state()
+      if (!racesSignOut) applyInOrder(stamp, next)
     } catch (error) {
       setNotice({ tone: 'error', text: error instanceof Error ? error.message : 'The server did not answer.' })
     }
-  }, [apply])
+  }, [applyInOrder])
 
   const reloadSoon = useCallback(() => {
     if (reloadTimer.current) return
@@ -72,25 +95,28 @@ export function App() {
     async (work: () => Promise<StateView | unknown>, options: { leaving?: boolean } = {}) => {
       setBusy(true)
       leaving.current = options.leaving ?? false
+      if (options.leaving) leavingInFlight.current = true
+      const stamp = ++sent.current
       try {
         const result = await work()
-        if (result && typeof result === 'object' && 'session' in result) apply(result as StateView)
-        else await reload()
+        if (result && typeof result === 'object' && 'session' in result) applyInOrder(stamp, result as StateView)
+        else await reload(true)
       } catch (error) {
         if (error instanceof ApiError && error.code === 'signed_out') {
-          await reload()
+          await reload(true)
           setNotice({ tone: 'warn', text: ending.current ?? error.message })
         } else {
           // The server may know more now (a store marked unavailable, a cart saved before the error):
           // the page redraws from it, then says what went wrong, so the two never disagree.
-          await reload()
+          await reload(true)
           setNotice({ tone: 'error', text: error instanceof Error ? error.message : String(error) })
         }
       } finally {
+        if (options.leaving) leavingInFlight.current = false
         setBusy(false)
       }
     },
-    [apply, reload],
+    [applyInOrder, reload],
   )
 
   useEffect(() => {

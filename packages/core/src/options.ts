@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ConfigError } from './errors'
 import type { ExpirationOptions } from './expiration'
+import type { OpenCacheOptions } from './keyring'
 import type { SessionStore } from './store'
 
 /**
@@ -29,7 +30,7 @@ export interface SessionManagerOptions {
    * @example { keys: [process.env.SESSION_KEY!, process.env.PREVIOUS_SESSION_KEY!] }
    * @example { keys: [process.env.SESSION_KEY!], openCache: false }
    */
-  encryption?: { keys: string[]; openCache?: false | { maxEntries?: number; maxBytes?: number } }
+  encryption?: { keys: string[]; openCache?: OpenCacheOptions }
   /** Oldest sessions of a user are evicted beyond this many. Default: unlimited. */
   maxSessionsPerUser?: number
   concurrency?: {

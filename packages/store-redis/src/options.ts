@@ -27,8 +27,8 @@ export interface RedisStoreOptions {
    */
   buckets?: number
   /**
-   * Write every command sent in the same tick to the socket in one system call (the socket is
-   * corked until `process.nextTick`). Default `true`: under concurrency it multiplies throughput
+   * Write every command sent in the same turn of the event loop to the socket in one system
+   * call (the socket is corked until `setImmediate`). Default `true`: under concurrency it multiplies throughput
    * (see the README). It applies to a standalone or Sentinel client, yours included; a Cluster
    * is never batched. Turn it off to leave a client you share exactly as ioredis drives it.
    * @example new RedisStore({ client: shared }, { batchWrites: false })

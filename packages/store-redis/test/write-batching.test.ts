@@ -55,6 +55,21 @@ describe('write batching', () => {
     expect(counter.writes).toBe(1)
   })
 
+  it('also batches commands sent from separate callbacks of one event-loop turn (as HTTP requests are)', async () => {
+    const client = await connected()
+    const store = new RedisStore({ client }, { prefix })
+    const now = Date.now()
+    const records = Array.from({ length: 8 }, () => makeRecord(now, { userId: null }))
+    await Promise.all(records.map((r) => store.insert(r, { now })))
+
+    const counter = countWrites(client)
+    // Timers due together run in one phase, each as its own callback with the microtask and
+    // nextTick queues drained in between: like requests read off several sockets in one poll.
+    const reads = await Promise.all(records.map((r) => new Promise((resolve) => setTimeout(() => resolve(store.get(r.id, now)), 0))))
+    expect(reads).toEqual(records)
+    expect(counter.writes).toBe(1)
+  })
+
   it('with batchWrites: false, leaves the socket as ioredis drives it (one write per command)', async () => {
     const client = await connected()
     const store = new RedisStore({ client }, { prefix, batchWrites: false })

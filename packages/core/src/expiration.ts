@@ -82,6 +82,22 @@ export function refreshedExpiry(
   return Math.max(record.expiresAt, slidExpiry(record, now, extend))
 }
 
+/** The longest default `touchAfter`: one minute. */
+export const MAX_DEFAULT_TOUCH_AFTER_MS = 60_000
+
+/**
+ * The `touchAfter` used when none is given: a tenth of the idle ttl (of the ttl for `fixed`),
+ * at most a minute. An access then slides the expiry at most once a minute, so a busy session
+ * costs one write a minute instead of one per request, and it expires at most that much before
+ * "idle ttl after its last request" (with the 30-minute default: after 29 to 30 idle minutes).
+ * @example defaultTouchAfterMs(toPolicy({ strategy: 'sliding', ttl: 1800 })) // 60000
+ * @example defaultTouchAfterMs(toPolicy({ strategy: 'sliding', ttl: 60 })) // 6000
+ */
+export function defaultTouchAfterMs(policy: ExpirationPolicy): number {
+  const ttlMs = policy.idleTtlMs ?? policy.absoluteTtlMs ?? 0
+  return Math.min(MAX_DEFAULT_TOUCH_AFTER_MS, Math.floor(ttlMs / 10))
+}
+
 /** Whether an access at `now` should be written, given `touchAfter` throttling. */
 export function shouldPersistAccess(record: Pick<SessionRecord, 'lastAccessedAt'>, now: number, touchAfterMs: number): boolean {
   return now - record.lastAccessedAt >= touchAfterMs

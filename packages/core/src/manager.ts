@@ -2,6 +2,7 @@ import { ClosedError, ConfigError, ConflictError, DecryptionError, InvalidTokenE
 import { SessionEventEmitter, type SessionEventName, type SessionEvents, type SessionListener } from './events'
 import {
   DEFAULT_EXPIRATION,
+  defaultTouchAfterMs,
   initialExpiry,
   refreshedExpiry,
   toPolicy,
@@ -155,7 +156,7 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
     const o = parseManagerOptions(options)
     this.store = o.store
     this.policy = toPolicy(o.expiration ?? DEFAULT_EXPIRATION)
-    this.touchAfterMs = (o.touchAfter ?? 0) * 1000
+    this.touchAfterMs = o.touchAfter === undefined ? defaultTouchAfterMs(this.policy) : o.touchAfter * 1000
     this.keyring = o.encryption ? new Keyring(o.encryption.keys, { openCache: o.encryption.openCache }) : null
     this.maxPerUser = o.maxSessionsPerUser
     this.maxRetries = o.concurrency?.maxRetries ?? 16

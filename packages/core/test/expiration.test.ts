@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { initialExpiry, refreshedExpiry, shouldPersistAccess, toPolicy, touchedExpiry, type ExpirationOptions } from '../src'
+import { defaultTouchAfterMs, initialExpiry, refreshedExpiry, shouldPersistAccess, toPolicy, touchedExpiry, type ExpirationOptions } from '../src'
 
 const T0 = 1_700_000_000_000
 
@@ -41,6 +41,14 @@ describe('expiration: the one formula', () => {
     expect(refreshedExpiry(created, policy, T0 + 10_000)).toBe(T0 + 70_000)
     expect(refreshedExpiry(created, policy, T0 + 10_000, 1_000_000)).toBe(T0 + 100_000)
     expect(refreshedExpiry(created, policy, T0 + 1_000, 1_000)).toBe(T0 + 60_000)
+  })
+
+  it('the default touchAfter is a tenth of the idle ttl (of the ttl when fixed), at most a minute', () => {
+    expect(defaultTouchAfterMs(toPolicy({ strategy: 'sliding', ttl: 1800 }))).toBe(60_000)
+    expect(defaultTouchAfterMs(toPolicy({ strategy: 'sliding', ttl: 60 }))).toBe(6_000)
+    expect(defaultTouchAfterMs(toPolicy({ strategy: 'hybrid', idleTtl: 300, absoluteTtl: 86_400 }))).toBe(30_000)
+    expect(defaultTouchAfterMs(toPolicy({ strategy: 'fixed', ttl: 100 }))).toBe(10_000)
+    expect(defaultTouchAfterMs(toPolicy({ strategy: 'sliding', ttl: 0.005 }))).toBe(0)
   })
 
   it('touchAfter: an access is persisted only once enough time has passed', () => {

@@ -92,6 +92,30 @@ describe('SessionManager: create, get, peek', () => {
     expect(b?.expiresAt).toBe(clock.now() + 60_000)
   })
 
+  it('by default an access is written at most once a minute (a tenth of a short idle ttl); touchAfter: 0 writes every one', async () => {
+    const { manager, clock } = setup({ expiration: { strategy: 'sliding', ttl: 1800 } })
+    const { token } = await manager.create('u1', { cart: [], count: 0 })
+    clock.advance(59_999)
+    expect((await manager.get(token))?.version).toBe(1)
+    clock.advance(1)
+    const written = await manager.get(token)
+    expect(written).toMatchObject({ version: 2, lastAccessedAt: clock.now(), expiresAt: clock.now() + 1_800_000 })
+
+    const short = setup({ expiration: { strategy: 'sliding', ttl: 20 } })
+    const s = await short.manager.create('u1', { cart: [], count: 0 })
+    short.clock.advance(1_999)
+    expect((await short.manager.get(s.token))?.version).toBe(1)
+    short.clock.advance(1)
+    expect((await short.manager.get(s.token))?.version).toBe(2)
+
+    const every = setup({ expiration: { strategy: 'sliding', ttl: 1800 }, touchAfter: 0 })
+    const e = await every.manager.create('u1', { cart: [], count: 0 })
+    every.clock.advance(1)
+    expect((await every.manager.get(e.token))?.version).toBe(2)
+    every.clock.advance(1)
+    expect((await every.manager.get(e.token))?.version).toBe(3)
+  })
+
   it('malformed tokens of every shape answer null or false without a store call', async () => {
     const { manager, store } = setup()
     const before = store.calls

@@ -50,8 +50,20 @@ export const DEFAULT_BUCKETS = 16
  * @example bucketOf('abc', 16) // 2
  */
 export function bucketOf(id: string, buckets: number): number {
+  // Session ids are base64url, so ASCII: their UTF-16 units are their bytes, and nothing needs
+  // encoding (this runs for every command). Anything else is hashed over its UTF-8 encoding.
   let h = 0
-  for (const byte of utf8.encode(id)) h = (h * 31 + byte) % 2147483647
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i)
+    if (c >= 0x80) return bucketOfBytes(utf8.encode(id), buckets)
+    h = (h * 31 + c) % 2147483647
+  }
+  return h % buckets
+}
+
+function bucketOfBytes(bytes: Uint8Array, buckets: number): number {
+  let h = 0
+  for (const byte of bytes) h = (h * 31 + byte) % 2147483647
   return h % buckets
 }
 
@@ -72,7 +84,9 @@ export function createKeyLayout(options: KeyLayoutOptions = {}): KeyLayout {
   if (!Number.isInteger(buckets) || buckets < 1 || buckets > 16384) {
     throw new RangeError('buckets: must be an integer from 1 to 16384')
   }
-  const base = (bucket: number) => `{${prefix}:${bucket}}:`
+  // Every bucket's key base, built once: keys are made for every command.
+  const bases = Array.from({ length: buckets }, (_, bucket) => `{${prefix}:${bucket}}:`)
+  const base = (bucket: number) => bases[bucket] ?? `{${prefix}:${bucket}}:`
   return {
     prefix,
     buckets,

@@ -23,7 +23,7 @@ describe('key layout', () => {
   })
 
   it('computes the same bucket in JavaScript and in the scripts, for ascii and unicode ids', async () => {
-    const ids = ['a', 'session-1', 'ünïcødé-✓', 'q3J0dGVzdGlkZm9yYnVja2V0c2Vzc2lvbmtpdDEyMzQ', 'x'.repeat(300)]
+    const ids = ['a', 'session-1', 'ünïcødé-✓', 'ascii-first-then-ü-😀', 'q3J0dGVzdGlkZm9yYnVja2V0c2Vzc2lvbmtpdDEyMzQ', 'x'.repeat(300)]
     const prelude = scripts.insert.source.split('\n-- insert:')[0]!
     for (const buckets of [1, 16, 256]) {
       const fromLua = await Promise.all(

@@ -63,9 +63,10 @@ describe('write batching', () => {
     await Promise.all(records.map((r) => store.insert(r, { now })))
 
     const counter = countWrites(client)
-    // Timers due together run in one phase, each as its own callback with the microtask and
-    // nextTick queues drained in between: like requests read off several sockets in one poll.
-    const reads = await Promise.all(records.map((r) => new Promise((resolve) => setTimeout(() => resolve(store.get(r.id, now)), 0))))
+    // Immediates queued together run in one check phase, each as its own callback with the
+    // microtask and nextTick queues drained in between: like requests read off several sockets
+    // in one poll. (Timers would not do: two of them may fall due in different turns.)
+    const reads = await Promise.all(records.map((r) => new Promise((resolve) => setImmediate(() => resolve(store.get(r.id, now))))))
     expect(reads).toEqual(records)
     expect(counter.writes).toBe(1)
   })

@@ -1,9 +1,11 @@
 /**
  * Real Redis servers for tests: the shared one ({@link redisUrl}), throwaway ones
- * ({@link startRedisServer}) and a local Cluster ({@link startRedisCluster}).
+ * ({@link startRedisServer}), a local Cluster ({@link startRedisCluster}) and a local Sentinel
+ * setup ({@link startRedisSentinel}).
  */
 export { startRedisServer, type RedisServerHandle } from './redis-server'
 export { startRedisCluster, type ClusterNode, type RedisClusterHandle } from './redis-cluster'
+export { startRedisSentinel, type RedisSentinelHandle, type SentinelAddress } from './redis-sentinel'
 export { requireBinaries } from './binaries'
 
 /**

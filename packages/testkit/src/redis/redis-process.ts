@@ -15,15 +15,33 @@ function installExitHook(): void {
   })
 }
 
+/** How {@link spawnRedis} starts a server, beyond its port and directory. */
+export interface SpawnRedisOptions {
+  /**
+   * A config file to load; redis-server reads it only as its first argument. Sentinel needs one
+   * (it rewrites it with what it learns).
+   */
+  configFile?: string
+  /** What the error messages call this process, e.g. `the Sentinel`. Default `redis-server`. */
+  label?: string
+}
+
 /**
  * Starts `redis-server` on 127.0.0.1:`port` with no persistence, working in `dir` (log in
  * `dir/redis.log`), and resolves once it answers PING.
  * @example const child = await spawnRedis(port, dir, ['--cluster-enabled', 'yes'])
  */
-export async function spawnRedis(port: number, dir: string, extraArgs: string[] = []): Promise<ChildProcess> {
+export async function spawnRedis(
+  port: number,
+  dir: string,
+  extraArgs: string[] = [],
+  options: SpawnRedisOptions = {},
+): Promise<ChildProcess> {
   installExitHook()
+  const label = options.label ?? 'redis-server'
   const log = openSync(join(dir, 'redis.log'), 'a')
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs]
+  const configFile = options.configFile === undefined ? [] : [options.configFile]
+  const args = [...configFile, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs]
   const child = spawn('redis-server', args, { stdio: ['ignore', log, log] })
   closeSync(log)
   running.add(child)
@@ -32,11 +50,11 @@ export async function spawnRedis(port: number, dir: string, extraArgs: string[] 
   child.once('exit', () => (exited = true))
   await waitFor(
     async () => {
-      if (exited) throw new Error(`redis-server on port ${port} exited at start; see ${join(dir, 'redis.log')}`)
+      if (exited) throw new Error(`${label} on port ${port} exited at start; see ${join(dir, 'redis.log')}`)
       return (await rawCommand(port, 'PING')) === '+PONG\r\n'
     },
     10_000,
-    `redis-server on port ${port} did not answer PING within 10 s; see ${join(dir, 'redis.log')}`,
+    `${label} on port ${port} did not answer PING within 10 s; see ${join(dir, 'redis.log')}`,
   )
   return child
 }

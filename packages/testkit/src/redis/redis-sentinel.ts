@@ -27,11 +27,21 @@ export interface RedisSentinelHandle {
    * Asks the Sentinel to fail over (`SENTINEL FAILOVER`) once the replica has every write of the
    * master, and resolves when the Sentinel names the former replica as master and the former
    * master, demoted by the Sentinel (which also drops its clients), replicates from it. The
-   * demotion is Sentinel's own pace: about 10 s after the switch.
+   * demotion is Sentinel's own pace: about 10 s after the switch. With
+   * `{ waitForDemotion: false }` it resolves as soon as the Sentinel names the new master, while
+   * the former master still accepts writes; a later failover then needs the demotion to have
+   * happened, as it waits (at most 10 s) for a caught-up replica.
+   * @example await sentinel.failover({ waitForDemotion: false })
    */
-  failover(): Promise<void>
+  failover(options?: FailoverOptions): Promise<void>
   /** Kills the three servers and removes their temporary directory. */
   stop(): Promise<void>
+}
+
+/** Options of {@link RedisSentinelHandle.failover}. */
+export interface FailoverOptions {
+  /** Wait until the former master is demoted and replicates from the new one. Default `true`. */
+  waitForDemotion?: boolean
 }
 
 const NAME = 'mymaster'
@@ -158,7 +168,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
     get replicaPort() {
       return replicaPort
     },
-    async failover() {
+    async failover({ waitForDemotion = true }: FailoverOptions = {}) {
       const [from, to] = [masterPort, replicaPort]
       // Replication is asynchronous: promote only a replica that has every acknowledged write.
       await waitFor(() => replicaCaughtUp(from, to), 10_000, `the replica on port ${to} did not catch up with the master on port ${from} within 10 s`)
@@ -169,6 +179,9 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
         15_000,
         `the Sentinel on port ${sentinelPort} did not name the replica on port ${to} as master within 15 s after SENTINEL FAILOVER`,
       )
+      masterPort = to
+      replicaPort = from
+      if (!waitForDemotion) return
       await waitFor(
         async () => {
           const info = await replicationInfo(from)
@@ -177,8 +190,6 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
         30_000,
         `the former master on port ${from} did not become a replica of port ${to} within 30 s after the failover`,
       )
-      masterPort = to
-      replicaPort = from
     },
     stop,
   }

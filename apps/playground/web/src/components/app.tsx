@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import type { FeedEvent, StateView, StatsSample } from '../../../server/protocol'
 import { api, ApiError } from '../api'
+import { AnswerOrder } from '../answer-order'
 import { useEventStream } from '../use-event-stream'
 import { CartCard } from './cart-card'
 import { DevicesCard } from './devices-card'
@@ -51,36 +52,19 @@ export function App() {
     setOffset(next.now - Date.now())
   }, [])
 
-  // Answers may arrive out of order: under load, a reload sent before a sign-out can answer after
-  // it and would draw the signed-in page again. Each request is numbered when sent, and an answer
-  // is drawn only if no request sent after it has been drawn already.
-  const sent = useRef(0)
-  const drawn = useRef(0)
-  const applyInOrder = useCallback(
-    (stamp: number, next: StateView) => {
-      if (stamp < drawn.current) return
-      drawn.current = stamp
-      apply(next)
-    },
-    [apply],
-  )
-
-  // While a sign-out is on its way, other requests still carry the cookies it is about to clear,
-  // and the server may answer them before it ends the session: such an answer is not drawn (the
-  // sign-out's own answer is). Without this, a reload racing "Log out" could draw the session
-  // again after it ended, with nothing left to correct it.
-  const leavingInFlight = useRef(false)
+  // Answers may arrive out of order, and a reload racing a sign-out must not draw the session
+  // again: AnswerOrder (answer-order.ts) decides which answers are drawn.
+  const order = useRef(new AnswerOrder())
 
   const reload = useCallback(async (forTheAction = false) => {
-    const stamp = ++sent.current
-    const racesSignOut = leavingInFlight.current && !forTheAction
+    const ticket = order.current.send(forTheAction)
     try {
       const next = await api.state()
-      if (!racesSignOut) applyInOrder(stamp, next)
+      if (order.current.mayDraw(ticket)) apply(next)
     } catch (error) {
       setNotice({ tone: 'error', text: error instanceof Error ? error.message : 'The server did not answer.' })
     }
-  }, [applyInOrder])
+  }, [apply])
 
   const reloadSoon = useCallback(() => {
     if (reloadTimer.current) return
@@ -95,12 +79,13 @@ export function App() {
     async (work: () => Promise<StateView | unknown>, options: { leaving?: boolean } = {}) => {
       setBusy(true)
       leaving.current = options.leaving ?? false
-      if (options.leaving) leavingInFlight.current = true
-      const stamp = ++sent.current
+      if (options.leaving) order.current.leavingStarted()
+      const ticket = order.current.send(true)
       try {
         const result = await work()
-        if (result && typeof result === 'object' && 'session' in result) applyInOrder(stamp, result as StateView)
-        else await reload(true)
+        if (result && typeof result === 'object' && 'session' in result) {
+          if (order.current.mayDraw(ticket)) apply(result as StateView)
+        } else await reload(true)
       } catch (error) {
         if (error instanceof ApiError && error.code === 'signed_out') {
           await reload(true)
@@ -112,11 +97,11 @@ export function App() {
           setNotice({ tone: 'error', text: error instanceof Error ? error.message : String(error) })
         }
       } finally {
-        if (options.leaving) leavingInFlight.current = false
+        if (options.leaving) order.current.leavingDone()
         setBusy(false)
       }
     },
-    [applyInOrder, reload],
+    [apply, reload],
   )
 
   useEffect(() => {

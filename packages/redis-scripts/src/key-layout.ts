@@ -2,10 +2,12 @@
  * Where everything lives in Redis. Two kinds of hash tag, so Redis Cluster can spread the data
  * while every atomic step stays inside one slot:
  *
- * - a session bucket `{<prefix>:<bucket>}` holds a session hash (`:s:<id>`), its lock
- *   (`:l:<id>`), and the bucket's expiry index (`:x`, a sorted set id → expiresAt) and id index
- *   (`:i`, a sorted set of ids for stable, paged scans). The bucket is a hash of the id, so a
- *   session is found from its id alone and every single-session operation is one slot.
+ * - a session bucket `{<prefix>:<bucket>}` holds a session record (`:s:<id>`), its lock
+ *   (`:l:<id>`), and the bucket's expiry index (`:x`, a sorted set id → expiresAt), id index
+ *   (`:i`, a sorted set of ids for stable, paged scans) and owner map (`:o`, a hash id → userId
+ *   of the sessions that have a user, so purge knows whose index entry to remove after Redis'
+ *   own expiry dropped a record). The bucket is a hash of the id, so a session is found from its
+ *   id alone and every single-session operation is one slot.
  * - a user index `{<prefix>:u:<userId>}`: a sorted set id → createdAt.
  */
 export interface KeyLayout {

@@ -83,3 +83,19 @@ describe('cluster: steps across slots leave only self-healing garbage', () => {
     })
   })
 })
+
+describe('cluster: a session Redis expired on its own', () => {
+  it('purge still removes its user index entry (another slot) and reports it', async () => {
+    const store = new RedisStore({ client, prefix: newNamespace() })
+    const now = Date.now()
+    const userId = newUserId()
+    const gone = makeRecord(now, { userId, expiresAt: now + 200 })
+    const live = makeRecord(now, { userId, expiresAt: now + 60_000 })
+    await store.insert(gone, { now })
+    await store.insert(live, { now })
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect(await client.exists(store.keys.sessionKey(gone.id)), 'Redis dropped the record itself').toBe(0)
+    expect(await store.purgeExpired({ now: Date.now() })).toEqual([{ id: gone.id, userId }])
+    expect(await client.zrange(store.keys.userIndexKey(userId), 0, -1)).toEqual([live.id])
+  })
+})

@@ -75,7 +75,7 @@ describe('cost per operation (requests and billed commands)', () => {
     expect(await measure('insert (create), cold', () => store.insert(record, { now }))).toEqual({
       requests: 1,
       rest: { eval: 1 },
-      billed: 5, // EVAL + SET NX PXAT, 2×ZADD bucket indexes, ZADD user index (no limit: the index is not walked)
+      billed: 6, // EVAL + SET NX PXAT, 2×ZADD bucket indexes, HSET owner map, ZADD user index (no limit: the index is not walked)
     })
     expect(await measure('get (peek)', () => store.get(record.id, now))).toEqual({ requests: 1, rest: { get: 1 }, billed: 1 })
     expect(
@@ -91,7 +91,7 @@ describe('cost per operation (requests and billed commands)', () => {
     expect(await measure('delete, cold', () => store.delete(record.id))).toEqual({
       requests: 1,
       rest: { eval: 1 },
-      billed: 6, // + GET, DEL, 2×ZREM bucket indexes, ZREM user index
+      billed: 7, // + GET, DEL, 2×ZREM bucket indexes, HDEL owner map, ZREM user index
     })
   })
 
@@ -101,7 +101,7 @@ describe('cost per operation (requests and billed commands)', () => {
     const first = makeRecord(now, { userId: 'user-b' })
     await store.insert(first, { now })
     const second = makeRecord(now + 1, { userId: 'user-c' })
-    expect(await measure('insert (create), warm', () => store.insert(second, { now }))).toEqual({ requests: 1, rest: { evalsha: 1 }, billed: 5 })
+    expect(await measure('insert (create), warm', () => store.insert(second, { now }))).toEqual({ requests: 1, rest: { evalsha: 1 }, billed: 6 })
     await store.touch(first.id, { now, idleTtlMs: 60_000, touchAfterMs: 0 })
     expect(await measure('touch, warm', () => store.touch(first.id, { now: now + 5, idleTtlMs: 60_000, touchAfterMs: 0 }))).toEqual({
       requests: 1,
@@ -141,14 +141,14 @@ describe('cost per operation (requests and billed commands)', () => {
     // Over the limit: ZCARD, then the index is walked (ZRANGE, a GET per other session) and the oldest evicted.
     expect(await measure('insert with maxPerUser (3 others, 1 evicted)', () => store.insert(fourth, { now, maxPerUser: 3 }))).toMatchObject({
       requests: 1,
-      billed: 5 + 1 + 1 + 3 + 5,
+      billed: 6 + 1 + 1 + 3 + 6,
     })
     expect(await measure('listByUser (3 sessions)', () => store.listByUser(user, now))).toMatchObject({ requests: 1, billed: 1 + 1 + 3 })
     expect(await measure('scan page (16 buckets, 3 sessions)', () => store.scan({ limit: 100, now }))).toMatchObject({ requests: 1, billed: 1 + 16 + 3 })
     expect(await measure('purgeExpired (nothing expired)', () => store.purgeExpired({ now }))).toMatchObject({ requests: 1, billed: 1 + 16 })
     expect(await measure('deleteByUser (3 sessions, keep 1)', () => store.deleteByUser(user, { exceptId: fourth.id }))).toMatchObject({
       requests: 1,
-      billed: 1 + 1 + 2 * 5,
+      billed: 1 + 1 + 2 * 6,
     })
     let token: string | null = null
     expect(await measure('acquireLock', async () => (token = await store.acquireLock(fourth.id, { ttlMs: 5000 })))).toEqual({

@@ -146,7 +146,7 @@ export async function redisGroup(options: RunOptions & { population: number; mem
       peer: false,
       baseline: `connect-redis, ${count.toLocaleString('en')} sessions`,
       ratio: ours / theirs,
-      note: 'used_memory delta / count; ours includes the per-user index and the expiry index',
+      note: 'used_memory delta / count; ours includes the per-user index, the bucket indexes and the owner map',
     },
   )
   await store.close().catch(() => undefined)

@@ -8,8 +8,9 @@
 -- Reply: nil when nothing was there, else {id} or {id, userId}
 local base = string.sub(KEYS[2], 1, -2)
 local existed, user = remove_session(base, ARGV[1])
-if not existed then return false end
+-- A record Redis already expired still leaves its user index entry: the owner map names it.
 if user and ARGV[2] ~= '' then
   redis.call('ZREM', user_key(ARGV[2], user), ARGV[1])
 end
+if not existed then return false end
 return ref(ARGV[1], user)

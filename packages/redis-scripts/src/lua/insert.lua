@@ -2,7 +2,8 @@
 -- is given (single-node deployments), in its user's index, evicting the oldest live sessions
 -- beyond maxPerUser in the same atomic step.
 -- KEYS[1] session record       {P:b}:s:<id>
--- KEYS[2] bucket expiry index  {P:b}:x    (the bucket id index {P:b}:i is derived from it)
+-- KEYS[2] bucket expiry index  {P:b}:x    (the bucket id index {P:b}:i and owner map {P:b}:o
+--                                         are derived from it)
 -- KEYS[3] user index           {P:u:<userId>}   optional; omitted on Cluster and for guests
 -- ARGV[1] id            ARGV[2] userId ('' for a guest)   ARGV[3] '1' when the session has a user
 -- ARGV[4] the record, encoded (record-codec.ts)   ARGV[5] createdAt   ARGV[6] expiresAt
@@ -20,6 +21,9 @@ if not redis.call('SET', skey, ARGV[4], 'NX', 'PXAT', ARGV[6]) then return { 'ex
 local base = string.sub(xkey, 1, -2)
 redis.call('ZADD', xkey, ARGV[6], id)
 redis.call('ZADD', base .. 'i', 0, id)
+-- The owner map {P:b}:o (id -> userId): Redis' own expiry drops the record at its deadline, and
+-- purge still has to know whose index entry to remove (and whose session expired).
+if ARGV[3] == '1' then redis.call('HSET', base .. 'o', id, ARGV[2]) end
 
 local reply = { 'ok' }
 if not ukey then return reply end

@@ -61,15 +61,18 @@ local function load(key)
   return decode(redis.call('GET', key))
 end
 
--- Deletes a session record and its entries in its bucket's indexes (same slot). Returns whether
--- it existed and its user id (nil when anonymous, absent or unreadable).
+-- Deletes a session record, its entries in its bucket's indexes and its bucket's owner entry
+-- (same slot). Returns whether the record existed, and its user id: from the record, or from the
+-- owner map when Redis' own expiry already dropped the record (nil for a guest, or when unknown).
 local function remove_session(base, id)
-  local skey = base .. 's:' .. id
+  local skey, owners = base .. 's:' .. id, base .. 'o'
   local r = load(skey)
-  local user = r and r.u
+  local user
+  if r then user = r.u else user = redis.call('HGET', owners, id) or nil end
   local existed = redis.call('DEL', skey)
   redis.call('ZREM', base .. 'x', id)
   redis.call('ZREM', base .. 'i', id)
+  if user then redis.call('HDEL', owners, id) end
   return existed == 1, user
 end
 

@@ -18,13 +18,12 @@ for k = 1, #KEYS do
       -- The index was behind the record: put it right instead of deleting a live session.
       redis.call('ZADD', KEYS[k], num(r.e), id)
     else
-      -- Expired, unreadable, or already dropped by Redis' own expiry: remove what is left.
-      remove_session(base, id)
-      if s then
-        local user = r and r.u
-        if user and prefix ~= '' then redis.call('ZREM', user_key(prefix, user), id) end
-        out[#out + 1] = ref(id, user)
-      end
+      -- Expired, unreadable, or already dropped by Redis' own expiry (the usual case: a record's
+      -- PXAT is its deadline). Remove what is left; the owner map names the user of a record
+      -- Redis already dropped, so its user index entry goes too and the session is reported.
+      local _, user = remove_session(base, id)
+      if user and prefix ~= '' then redis.call('ZREM', user_key(prefix, user), id) end
+      out[#out + 1] = ref(id, user)
     end
   end
   budget = budget - #ids

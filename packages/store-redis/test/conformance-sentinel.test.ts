@@ -1,10 +1,10 @@
 import { makeRecord, newNamespace, runStoreConformance } from '@sessionkit/conformance'
-import { isStoreUnavailable } from '@sessionkit/core'
 import { startRedisSentinel, type RedisSentinelHandle } from '@sessionkit/testkit/redis'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisStore } from '../src/index'
 import { dumpNamespace } from './support/raw-dump'
+import { whenAvailable } from './support/when-available'
 
 // A real master, replica and Sentinel on loopback ports, started for this file and torn down
 // after it. Every store creates (and closes) its own client from Sentinel options, as the README
@@ -33,22 +33,6 @@ runStoreConformance(
   { rawDump: ({ namespace }) => dumpNamespace(inspector, namespace) },
 )
 
-/**
- * Runs `call` until it stops failing with StoreUnavailableError, for at most `ms`; any other
- * error, or unavailability past the deadline, fails the test.
- */
-async function whenAvailable<T>(call: () => Promise<T>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    try {
-      return await call()
-    } catch (error) {
-      if (!isStoreUnavailable(error) || Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-}
-
 describe('sentinel failover', () => {
   it('the same store object follows the Sentinel to the promoted replica: reads a session written before, writes new ones there', async () => {
     const store = new RedisStore({ sentinels: sentinel.sentinels, name: sentinel.name }, { prefix: newNamespace() })
@@ -61,9 +45,9 @@ describe('sentinel failover', () => {
       await sentinel.failover()
       expect(sentinel.masterPort).not.toBe(formerMaster)
 
-      expect(await whenAvailable(() => store.get(before.id, now))).toEqual(before)
+      expect(await whenAvailable(() => store.get(before.id, now), 10_000)).toEqual(before)
       const after = makeRecord(now)
-      expect(await whenAvailable(() => store.insert(after, { now }))).toEqual({ status: 'ok', evicted: [] })
+      expect(await whenAvailable(() => store.insert(after, { now }), 10_000)).toEqual({ status: 'ok', evicted: [] })
       expect(await store.get(after.id, now)).toEqual(after)
 
       // The new session is on the promoted master itself, not on the demoted one.

@@ -1,9 +1,9 @@
 import { makeRecord, newNamespace } from '@sessionkit/conformance'
-import { isStoreUnavailable } from '@sessionkit/core'
 import { startRedisSentinel, type RedisSentinelHandle } from '@sessionkit/testkit/redis'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisStore } from '../src/index'
+import { whenAvailable } from './support/when-available'
 
 // Its own master, replica and Sentinel: the tests count the clients connected to each server, so
 // no other file's clients may share them.
@@ -60,22 +60,6 @@ async function settle<T>(read: () => Promise<T>, done: (value: T) => boolean, ms
   }
 }
 
-/**
- * Runs `call` until it stops failing with StoreUnavailableError, for at most `ms`; any other
- * error, or unavailability past the deadline, fails the test.
- */
-async function whenAvailable<T>(call: () => Promise<T>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    try {
-      return await call()
-    } catch (error) {
-      if (!isStoreUnavailable(error) || Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-}
-
 const isEmpty = (list: string[]) => list.length === 0
 
 describe('sentinel failover, before the former master is demoted', () => {
@@ -114,7 +98,7 @@ describe('sentinel failover, before the former master is demoted', () => {
       // 8-10 s later: this wait runs out and the session below goes to the former master.
       await settle(() => connectionsNamed(formerMaster, connectionName), isEmpty)
 
-      expect(await whenAvailable(() => store.insert(after, { now }))).toEqual({ status: 'ok', evicted: [] })
+      expect(await whenAvailable(() => store.insert(after, { now }), 5000)).toEqual({ status: 'ok', evicted: [] })
       expect(await store.get(after.id, now)).toEqual(after)
       expect(await store.get(before.id, now)).toEqual(before)
 

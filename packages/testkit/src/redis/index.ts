@@ -5,7 +5,7 @@
  */
 export { startRedisServer, type RedisServerHandle } from './redis-server'
 export { startRedisCluster, type ClusterNode, type RedisClusterHandle } from './redis-cluster'
-export { startRedisSentinel, type RedisSentinelHandle, type SentinelAddress } from './redis-sentinel'
+export { startRedisSentinel, type FailoverOptions, type RedisSentinelHandle, type SentinelAddress } from './redis-sentinel'
 export { requireBinaries } from './binaries'
 
 /**

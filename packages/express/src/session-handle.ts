@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import type { Request } from 'express'
 import { ConfigError, createOnDevice, type GuestMerge, type CreateOptions, type Session, type SessionData, type SessionManager, type Updater } from '@sessionkit/core'
-import { ChangeTracker, mergeChanges } from './change-tracker'
+import { ChangeTracker, mergeChanges, type DataChanges } from './change-tracker'
 import { beforeHeaders } from './response-hooks'
 import type { CreationLimiter } from './rate-limit'
 import type { RememberContext } from './remember-cookie'
@@ -320,8 +320,7 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
   endOfRequest(): Promise<void> | null {
     const changes = this.#tracker.changes()
     if (changes.set.length === 0 && changes.deleted.length === 0) return null
-    const source = this.#tracker.snapshot()
-    const apply = (latest: TData): TData => mergeChanges(latest, source, changes)
+    const apply = this.#pendingApplied(changes)
     if (!this.#current || !this.#token) return this.#create(null, apply)
     return this.#ctx.manager.update(this.#token, apply, { current: this.#current }).then((saved) => this.#adopt(saved))
   }
@@ -338,9 +337,11 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
 
   // ---------------------------------------------------------------- internals
 
-  /** The request's pending changes as a function of the latest data. */
-  #pendingApplied(): (latest: TData) => TData {
-    const changes = this.#tracker.changes()
+  /**
+   * The request's pending changes as a function of the latest data. `changes` when the caller
+   * already computed them (computing them compares fingerprints).
+   */
+  #pendingApplied(changes: DataChanges = this.#tracker.changes()): (latest: TData) => TData {
     const source = this.#tracker.snapshot()
     return (latest) => mergeChanges(latest, source, changes)
   }

@@ -188,6 +188,39 @@ describe('SessionManager: writes', () => {
     expect((await manager.get(token))?.data.count).toBe(2)
   })
 
+  it('one batch mixing synchronous, async, throwing and rejecting updaters applies the good ones in order, once each, across a conflict', async () => {
+    const { manager, store } = setup()
+    const { token, session } = await manager.create('u1', { cart: [], count: 0 })
+    // The first replace of the batch loses to another writer (version bumped underneath), so
+    // every updater that succeeded runs again on the newer record; those that failed do not.
+    const replace = store.replace.bind(store)
+    let bumps = 0
+    store.replace = async (record: SessionRecord, expected: number, now: number): Promise<ReplaceResult> => {
+      if (bumps++ === 1) store.records.get(session.id)!.version++
+      return replace(record, expected, now)
+    }
+    const calls: string[] = []
+    const first = manager.update(token, (d) => ({ ...d, cart: [...d.cart, 'first'] }))
+    // Queued behind `first`, so written together in one batch.
+    const batch = [
+      manager.update(token, (d) => (calls.push('sync'), { ...d, count: d.count + 1 })),
+      manager.update(token, async (d) => (calls.push('async'), await Promise.resolve(), { ...d, count: d.count + 10 })),
+      manager.update(token, async () => (calls.push('rejects'), Promise.reject(new Error('async app bug')))),
+      manager.update(token, () => {
+        calls.push('throws')
+        throw new Error('app bug')
+      }),
+      manager.update(token, (d) => (calls.push('last'), { ...d, count: d.count + 100, cart: [...d.cart, 'last'] })),
+    ]
+    await first
+    const results = await Promise.allSettled(batch)
+    store.replace = replace
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled'])
+    expect((await manager.peek(token))?.data).toEqual({ cart: ['first', 'last'], count: 111 })
+    // Two attempts: every updater ran in the first; only the three that succeeded ran again.
+    expect(calls).toEqual(['sync', 'async', 'rejects', 'throws', 'last', 'sync', 'async', 'last'])
+  })
+
   it('200 concurrent updates with locking enabled also end at exactly 200', async () => {
     const { manager } = setup({ concurrency: { enableLocking: true, lockWait: 30_000 } })
     const { token } = await manager.create('u1', { cart: [], count: 0 })

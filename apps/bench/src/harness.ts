@@ -67,9 +67,20 @@ function median(values: number[]): number {
 }
 
 /**
+ * The ratio of two cases measured in the same rounds: the median, over the rounds, of that
+ * round's rate over the baseline's rate in the same round. A slow spell of a shared machine then
+ * weighs on both sides of a ratio instead of on one case's median.
+ * @example pairedRatio([90, 45], [100, 50]) // 0.9
+ */
+export function pairedRatio(rates: readonly number[], baseRates: readonly number[]): number {
+  return median(rates.map((rate, round) => rate / baseRates[round]!))
+}
+
+/**
  * Measures every case of a group in the same process and the same run: after a warm-up, the
  * cases take turns round after round (rotating who goes first), and each row reports the median
- * of its rounds. Ratios compare rows measured side by side, never against numbers from elsewhere.
+ * of its rounds. Ratios compare rows measured side by side, never against numbers from elsewhere,
+ * and are paired per round (`pairedRatio`).
  */
 export async function compare(group: string, cases: BenchCase[], options: RunOptions): Promise<Row[]> {
   for (const c of cases) await measure(c.op, options.concurrency, options.warmupMs)
@@ -96,9 +107,9 @@ export async function compare(group: string, cases: BenchCase[], options: RunOpt
       p99us: median(runs.map((r) => r.p99us)),
     }
   })
+  const rates = (name: string) => results.get(name)!.map((r) => r.opsPerSec)
   for (const row of rows) {
-    const base = rows.find((r) => r.name === row.baseline)
-    if (base) row.ratio = row.opsPerSec / base.opsPerSec
+    if (row.baseline !== null && results.has(row.baseline)) row.ratio = pairedRatio(rates(row.name), rates(row.baseline))
   }
   return rows
 }

@@ -38,7 +38,7 @@ const meta = {
   date: new Date().toISOString(),
   node: process.version,
   cpu: `${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}`,
-  mode: quick ? 'quick (smoke: numbers not meaningful)' : 'full: warm-up, rounds interleaved (5; Express 9 of 2 s, ratios paired per round), medians',
+  mode: quick ? 'quick (smoke: numbers not meaningful)' : 'full: warm-up, rounds interleaved (5; Express 9 of 2 s), medians, ratios paired per round',
   command: `pnpm bench ${args.join(' ')}`.trim(),
 }
 const markdown = toMarkdown(rows, facts, meta)

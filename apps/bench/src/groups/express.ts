@@ -3,16 +3,15 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startRedisServer } from '@sessionkit/testkit/redis'
 import autocannon from 'autocannon'
-import type { Row } from '../harness'
+import { pairedRatio, type Row } from '../harness'
 
 /**
  * The middleware over real HTTP on loopback: a read route and a write route with sessionkit on
  * the Redis store, against the same Express app with no sessions and against express-session +
  * connect-redis. Each app runs in its own process; autocannon (64 connections) runs here; the
  * apps take turns round after round (many short rounds, the order rotating) and each row is the
- * median of its rounds. The ratio is paired: the median over rounds of that round's requests/s
- * over bare Express's in the same round, so a slow spell of the machine (a noisy neighbour on a
- * shared host) weighs on both sides of a ratio instead of on one app's median.
+ * median of its rounds. The ratio to bare Express is paired per round (`pairedRatio`), so a slow
+ * spell of a shared host weighs on both sides of it.
  */
 const here = dirname(fileURLToPath(import.meta.url))
 type Kind = 'bare' | 'sessionkit' | 'express-session'
@@ -105,7 +104,7 @@ export async function expressGroup(options: { rounds: number; durationS: number;
           peer: kind !== 'sessionkit',
           concurrency: 64,
           baseline: kind === 'bare' ? null : LABEL.bare,
-          ratio: kind === 'bare' ? null : median(results.map((r, round) => r.requests.average / bare[round]!.requests.average)),
+          ratio: kind === 'bare' ? null : pairedRatio(results.map((r) => r.requests.average), bare.map((r) => r.requests.average)),
           ops: results.reduce((n, r) => n + r.requests.total, 0),
           opsPerSec: rps,
           p50us: median(results.map((r) => r.latency.p50)) * 1000,

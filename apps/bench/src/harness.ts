@@ -21,6 +21,8 @@ export interface Row extends Measurement {
   group: string
   name: string
   peer: boolean
+  /** Shown after a peer row's name instead of "peer" (a reference row that is not a library). */
+  tag?: string
   concurrency: number
   baseline: string | null
   ratio: number | null

@@ -15,7 +15,7 @@ export function toMarkdown(rows: Row[], facts: FactRow[], meta: Record<string, s
     out.push('| case | ops/s | p50 µs | p99 µs | ratio | vs |', '|---|---:|---:|---:|---:|---|')
     for (const r of mine) {
       out.push(
-        `| ${r.peer ? '' : '**'}${r.name}${r.peer ? ' (peer)' : '**'} | ${fmt(r.opsPerSec)} | ${fmt(r.p50us, 1)} | ${fmt(r.p99us, 1)} | ${r.ratio === null ? '' : `${fmt(r.ratio, 2)}x`} | ${r.baseline ?? ''} |`,
+        `| ${r.peer ? '' : '**'}${r.name}${r.peer ? ` (${r.tag ?? 'peer'})` : '**'} | ${fmt(r.opsPerSec)} | ${fmt(r.p50us, 1)} | ${fmt(r.p99us, 1)} | ${r.ratio === null ? '' : `${fmt(r.ratio, 2)}x`} | ${r.baseline ?? ''} |`,
       )
     }
     out.push('')

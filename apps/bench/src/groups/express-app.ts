@@ -1,17 +1,19 @@
-// One of the three apps of the Express group, in its own process so the load generator never
+// One of the four apps of the Express group, in its own process so the load generator never
 // shares a thread with it. Prints `READY <port>` once listening. Same routes in each:
 //   POST /login  creates a session (the bench collects cookies from it)
 //   GET  /read   reads a value from the session
 //   POST /write  changes a value in the session
+import { randomBytes } from 'node:crypto'
 import { SessionManager } from '@sessionkit/core'
 import { session, type SessionHandle } from '@sessionkit/express'
 import { RedisStore } from '@sessionkit/store-redis'
 import { RedisStore as ConnectRedisStore } from 'connect-redis'
 import express from 'express'
 import expressSession from 'express-session'
+import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 
-const [kind, redisUrl] = process.argv.slice(2) as ['bare' | 'sessionkit' | 'express-session', string]
+const [kind, redisUrl] = process.argv.slice(2) as ['bare' | 'floor' | 'sessionkit' | 'express-session', string]
 const app = express()
 app.disable('x-powered-by')
 app.set('etag', false)
@@ -25,6 +27,34 @@ if (kind === 'bare') {
   app.post('/login', (_req, res) => void res.json({ ok: true }))
   app.get('/read', (_req, res) => void res.json({ count: 0 }))
   app.post('/write', (_req, res) => void res.json({ count: 1 }))
+} else if (kind === 'floor') {
+  // The least any Redis-backed session can do, with none of a session library's work: the key
+  // is the raw cookie value (no parsing, no hashing, no validation), one plain ioredis `GET` and
+  // `JSON.parse` per request, one `SET ... PX` of the whole value per write (no concurrency
+  // control), no cookie re-sent. Its ratio to bare Express is the ceiling for the other rows.
+  const client = new Redis(redisUrl)
+  type Floor = { key: string; data: Data }
+  const floorOf = (req: express.Request) => (req as unknown as { floor: Floor }).floor
+  app.post('/login', async (_req, res) => {
+    const key = `bench-floor:${randomBytes(24).toString('base64url')}`
+    await client.set(key, JSON.stringify({ count: 0, cart: [] }), 'PX', 1_800_000)
+    res.setHeader('Set-Cookie', `floor=${key}; Path=/; HttpOnly`)
+    res.json({ ok: true })
+  })
+  app.use((req, _res, next) => {
+    const cookie = req.headers.cookie
+    const key = cookie?.startsWith('floor=') ? cookie.slice(6) : 'bench-floor:none'
+    client.get(key).then((value) => {
+      ;(req as unknown as { floor: Floor }).floor = { key, data: value ? (JSON.parse(value) as Data) : { count: 0, cart: [] } }
+      next()
+    }, next)
+  })
+  app.get('/read', (req, res) => void res.json({ count: floorOf(req).data.count }))
+  app.post('/write', (req, res, next) => {
+    const { key, data } = floorOf(req)
+    data.count += 1
+    client.set(key, JSON.stringify(data), 'PX', 1_800_000).then(() => res.json({ count: data.count }), next)
+  })
 } else if (kind === 'sessionkit') {
   const manager = new SessionManager<Data>({
     store: new RedisStore({ url: redisUrl, prefix: 'bench-http' }),

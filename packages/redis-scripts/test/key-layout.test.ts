@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { bucketOf, createKeyLayout, scripts, sha1 } from '../src/index'
 import { testRedis } from './script-helpers'
@@ -31,6 +32,19 @@ describe('key layout', () => {
       )
       expect(fromLua).toEqual(ids.map((id) => bucketOf(id, buckets)))
     }
+  })
+
+  it('computes the plain modular hash for any id (the reduction that avoids `%` is exact)', () => {
+    // The definition, as prelude.lua computes it, over the UTF-8 bytes.
+    const reference = (id: string, buckets: number) => {
+      let h = 0
+      for (const byte of new TextEncoder().encode(id)) h = (h * 31 + byte) % 2147483647
+      return h % buckets
+    }
+    const ids = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.base64String({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 40 }))
+    fc.assert(fc.property(ids, fc.integer({ min: 1, max: 16384 }), (id, buckets) => bucketOf(id, buckets) === reference(id, buckets)), { numRuns: 2000 })
+    // Ids whose running hash reaches the top of the range, where the final subtraction matters.
+    for (const id of ['~'.repeat(500), '\u007f'.repeat(1000), 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz']) expect(bucketOf(id, 16384)).toBe(reference(id, 16384))
   })
 
   it('spreads real session ids over every bucket', () => {

@@ -13,7 +13,7 @@ import expressSession from 'express-session'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 
-const [kind, redisUrl] = process.argv.slice(2) as ['bare' | 'floor' | 'sessionkit' | 'express-session', string]
+const [kind, redisUrl] = process.argv.slice(2) as ['bare' | 'minimal' | 'sessionkit' | 'express-session', string]
 const app = express()
 app.disable('x-powered-by')
 app.set('etag', false)
@@ -27,31 +27,31 @@ if (kind === 'bare') {
   app.post('/login', (_req, res) => void res.json({ ok: true }))
   app.get('/read', (_req, res) => void res.json({ count: 0 }))
   app.post('/write', (_req, res) => void res.json({ count: 1 }))
-} else if (kind === 'floor') {
+} else if (kind === 'minimal') {
   // The least any Redis-backed session can do, with none of a session library's work: the key
   // is the raw cookie value (no parsing, no hashing, no validation), one plain ioredis `GET` and
   // `JSON.parse` per request, one `SET ... PX` of the whole value per write (no concurrency
-  // control), no cookie re-sent. Its ratio to bare Express is the ceiling for the other rows.
+  // control), no cookie re-sent. Its ratio to bare Express is what the round trips alone cost.
   const client = new Redis(redisUrl)
-  type Floor = { key: string; data: Data }
-  const floorOf = (req: express.Request) => (req as unknown as { floor: Floor }).floor
+  type Minimal = { key: string; data: Data }
+  const minimalOf = (req: express.Request) => (req as unknown as { minimal: Minimal }).minimal
   app.post('/login', async (_req, res) => {
-    const key = `bench-floor:${randomBytes(24).toString('base64url')}`
+    const key = `bench-minimal:${randomBytes(24).toString('base64url')}`
     await client.set(key, JSON.stringify({ count: 0, cart: [] }), 'PX', 1_800_000)
-    res.setHeader('Set-Cookie', `floor=${key}; Path=/; HttpOnly`)
+    res.setHeader('Set-Cookie', `minimal=${key}; Path=/; HttpOnly`)
     res.json({ ok: true })
   })
   app.use((req, _res, next) => {
     const cookie = req.headers.cookie
-    const key = cookie?.startsWith('floor=') ? cookie.slice(6) : 'bench-floor:none'
+    const key = cookie?.startsWith('minimal=') ? cookie.slice(8) : 'bench-minimal:none'
     client.get(key).then((value) => {
-      ;(req as unknown as { floor: Floor }).floor = { key, data: value ? (JSON.parse(value) as Data) : { count: 0, cart: [] } }
+      ;(req as unknown as { minimal: Minimal }).minimal = { key, data: value ? (JSON.parse(value) as Data) : { count: 0, cart: [] } }
       next()
     }, next)
   })
-  app.get('/read', (req, res) => void res.json({ count: floorOf(req).data.count }))
+  app.get('/read', (req, res) => void res.json({ count: minimalOf(req).data.count }))
   app.post('/write', (req, res, next) => {
-    const { key, data } = floorOf(req)
+    const { key, data } = minimalOf(req)
     data.count += 1
     client.set(key, JSON.stringify(data), 'PX', 1_800_000).then(() => res.json({ count: data.count }), next)
   })

@@ -8,19 +8,20 @@ import { pairedRatio, type Row } from '../harness'
 /**
  * The middleware over real HTTP on loopback: a read route and a write route with sessionkit on
  * the Redis store, against the same Express app with no sessions and against express-session +
- * connect-redis. A fourth app, the floor, does only the Redis round trips any Redis-backed
- * session needs (a plain `GET` per request, a plain `SET` per write) and nothing else: its ratio
- * shows how much of the distance to bare Express is the round trips themselves on the machine
- * at hand. Each app runs in its own process; autocannon (64 connections) runs here; the
+ * connect-redis. A fourth app, a reference, does only the Redis round trips any Redis-backed
+ * session needs (a plain ioredis `GET` per request, a plain `SET` per write) and nothing else: its
+ * ratio shows how much of the distance to bare Express the round trips alone cost on the machine
+ * at hand. It is not a strict floor (plain ioredis writes each command with its own system call,
+ * which the sessionkit store batches). Each app runs in its own process; autocannon (64 connections) runs here; the
  * apps take turns round after round (many short rounds, the order rotating) and each row is the
  * median of its rounds. The ratio to bare Express is paired per round (`pairedRatio`), so a slow
  * spell of a shared host weighs on both sides of it.
  */
 const here = dirname(fileURLToPath(import.meta.url))
-type Kind = 'bare' | 'floor' | 'sessionkit' | 'express-session'
+type Kind = 'bare' | 'minimal' | 'sessionkit' | 'express-session'
 const LABEL: Record<Kind, string> = {
   bare: 'bare Express (no sessions)',
-  floor: 'floor: plain ioredis GET per request, SET per write (no session logic)',
+  minimal: 'minimal Redis session: plain ioredis GET per request, SET per write, nothing else',
   sessionkit: 'sessionkit middleware, Redis store',
   'express-session': 'express-session + connect-redis',
 }
@@ -77,7 +78,7 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 
 export async function expressGroup(options: { rounds: number; durationS: number; sessions: number }): Promise<{ rows: Row[] }> {
   const redis = await startRedisServer()
-  const kinds: Kind[] = ['bare', 'floor', 'sessionkit', 'express-session']
+  const kinds: Kind[] = ['bare', 'minimal', 'sessionkit', 'express-session']
   const apps = new Map<Kind, { port: number; child: ChildProcess; jar: string[] }>()
   for (const kind of kinds) {
     const app = await startApp(kind, redis.url)
@@ -106,7 +107,7 @@ export async function expressGroup(options: { rounds: number; durationS: number;
           group,
           name: LABEL[kind],
           peer: kind !== 'sessionkit',
-          ...(kind === 'floor' ? { tag: 'reference' } : {}),
+          ...(kind === 'minimal' ? { tag: 'reference' } : {}),
           concurrency: 64,
           baseline: kind === 'bare' ? null : LABEL.bare,
           ratio: kind === 'bare' ? null : pairedRatio(results.map((r) => r.requests.average), bare.map((r) => r.requests.average)),

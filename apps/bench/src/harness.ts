@@ -123,6 +123,8 @@ export interface FactRow {
   value: number
   unit: string
   peer: boolean
+  /** Shown after a peer row's name instead of "peer" (a reference row that is not a library). */
+  tag?: string
   baseline: string | null
   ratio: number | null
   note?: string

@@ -1,5 +1,7 @@
 // `pnpm bench [group ...] [--quick]`: runs each group in its own process, one after the other,
-// then prints one markdown table and writes results/latest.md and results/latest.json.
+// then prints one markdown table. A run of every default group writes results/latest.md and
+// results/latest.json; a run of named groups writes results/<group+group>.md (and .json), so it
+// never replaces the full run. `instructions` (valgrind, about 15 minutes) runs only when named.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -38,13 +40,17 @@ const meta = {
   date: new Date().toISOString(),
   node: process.version,
   cpu: `${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}`,
-  mode: quick ? 'quick (smoke: numbers not meaningful)' : 'full: warm-up, rounds interleaved (5; Express 9 of 2 s), medians, ratios paired per round',
+  mode: quick
+    ? 'quick (smoke: numbers not meaningful)'
+    : groups.every((g) => g === 'instructions')
+      ? 'callgrind: instructions counted over 10,000 requests per route after a warm-up of 3,000'
+      : 'full: warm-up, rounds interleaved (5; Express 9 of 2 s), medians, ratios paired per round',
   command: `pnpm bench ${args.join(' ')}`.trim(),
 }
 const markdown = toMarkdown(rows, facts, meta)
 console.log(markdown)
 const dir = join(here, '..', 'results')
 mkdirSync(dir, { recursive: true })
-const name = quick ? 'quick' : 'latest'
+const name = quick ? 'quick' : chosen.length ? chosen.join('+') : 'latest'
 writeFileSync(join(dir, `${name}.md`), markdown)
 writeFileSync(join(dir, `${name}.json`), JSON.stringify({ meta, rows, facts }, null, 2))

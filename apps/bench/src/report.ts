@@ -24,7 +24,7 @@ export function toMarkdown(rows: Row[], facts: FactRow[], meta: Record<string, s
   for (const group of factGroups) {
     out.push(`## ${group}`, '', '| case | value | ratio | vs | note |', '|---|---:|---:|---|---|')
     for (const f of facts.filter((x) => x.group === group)) {
-      out.push(`| ${f.peer ? '' : '**'}${f.name}${f.peer ? ' (peer)' : '**'} | ${fmt(f.value, 1)} ${f.unit} | ${f.ratio === null ? '' : `${fmt(f.ratio, 2)}x`} | ${f.baseline ?? ''} | ${f.note ?? ''} |`)
+      out.push(`| ${f.peer ? '' : '**'}${f.name}${f.peer ? ` (${f.tag ?? 'peer'})` : '**'} | ${fmt(f.value, 1)} ${f.unit} | ${f.ratio === null ? '' : `${fmt(f.ratio, 2)}x`} | ${f.baseline ?? ''} | ${f.note ?? ''} |`)
     }
     out.push('')
   }

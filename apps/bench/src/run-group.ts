@@ -5,6 +5,7 @@ import type { RunOptions } from './harness'
 import { memoryGroup } from './groups/memory'
 import { redisGroup } from './groups/redis'
 import { expressGroup } from './groups/express'
+import { instructionsGroup } from './groups/instructions'
 import { roundTripsGroup } from './groups/round-trips'
 import { scalingGroup } from './groups/scaling'
 
@@ -17,6 +18,7 @@ const base: RunOptions = quick
 const groups: Record<string, () => Promise<unknown>> = {
   memory: () => memoryGroup({ ...base, population: quick ? 10_000 : 100_000, heapCount: quick ? 20_000 : 1_000_000 }),
   express: async () => ({ ...(await expressGroup({ rounds: quick ? 1 : 9, durationS: quick ? 1 : 2, sessions: quick ? 50 : 1000 })), facts: [] }),
+  instructions: async () => ({ rows: [], ...(await instructionsGroup({ requests: quick ? 300 : 10_000, warmup: quick ? 300 : 3_000, sessions: quick ? 20 : 200 })) }),
   'round-trips': async () => ({ rows: [], facts: await roundTripsGroup() }),
   scaling: async () => ({ rows: [], facts: await scalingGroup({ expired: quick ? 10_000 : 100_000, total: quick ? 100_000 : 1_000_000 }) }),
   redis: () => redisGroup({ ...base, population: quick ? 1_000 : 10_000, memoryCount: quick ? 5_000 : 100_000, concurrencies: [1, 64] }),

@@ -18,16 +18,26 @@ import { pairedRatio, type Row } from '../harness'
  * spell of a shared host weighs on both sides of it.
  */
 const here = dirname(fileURLToPath(import.meta.url))
-type Kind = 'bare' | 'minimal' | 'sessionkit' | 'express-session'
-const LABEL: Record<Kind, string> = {
+export type AppKind = 'bare' | 'minimal' | 'sessionkit' | 'express-session'
+export const APP_KINDS: readonly AppKind[] = ['bare', 'minimal', 'sessionkit', 'express-session']
+export const APP_LABELS: Record<AppKind, string> = {
   bare: 'bare Express (no sessions)',
   minimal: 'minimal Redis session: plain ioredis GET per request, SET per write, nothing else',
   sessionkit: 'sessionkit middleware, Redis store',
   'express-session': 'express-session + connect-redis',
 }
 
-async function startApp(kind: Kind, redisUrl: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'express-app.ts'), kind, redisUrl], { stdio: ['ignore', 'pipe', 'inherit'] })
+/**
+ * Starts one app in its own process and waits for its port. `launcher` runs Node under another
+ * program (valgrind, for the instructions group); its own output is kept for the error message.
+ */
+export async function startApp(kind: AppKind, redisUrl: string, launcher?: { command: string; args: string[] }): Promise<{ port: number; child: ChildProcess }> {
+  const nodeArgs = ['--import', 'tsx', join(here, 'express-app.ts'), kind, redisUrl]
+  const child = launcher
+    ? spawn(launcher.command, [...launcher.args, process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] })
+  let errors = ''
+  child.stderr?.on('data', (d: Buffer) => (errors = (errors + d).slice(-4000)))
   const port = await new Promise<number>((resolve, reject) => {
     let out = ''
     child.stdout!.on('data', (d: Buffer) => {
@@ -35,12 +45,13 @@ async function startApp(kind: Kind, redisUrl: string): Promise<{ port: number; c
       const m = /READY (\d+)/.exec(out)
       if (m) resolve(Number(m[1]))
     })
-    child.on('exit', (code) => reject(new Error(`${kind} app exited with ${code}`)))
+    child.on('exit', (code) => reject(new Error(`${kind} app exited with ${code}${errors ? `:\n${errors}` : ''}`)))
   })
   return { port, child }
 }
 
-async function cookies(port: number, count: number): Promise<string[]> {
+/** Signs in `count` times and keeps each answer's cookies. */
+export async function cookies(port: number, count: number): Promise<string[]> {
   const out: string[] = []
   for (let i = 0; i < count; i++) {
     const res = await fetch(`http://127.0.0.1:${port}/login`, { method: 'POST' })
@@ -50,14 +61,16 @@ async function cookies(port: number, count: number): Promise<string[]> {
   return out
 }
 
-function load(port: number, path: string, method: 'GET' | 'POST', jar: string[], durationS: number): Promise<autocannon.Result> {
+/** 64 connections of `method path` for a duration or a number of requests, cookies taken in turn from `jar`. */
+export function load(port: number, path: string, method: 'GET' | 'POST', jar: string[], span: { durationS: number } | { amount: number }): Promise<autocannon.Result> {
   let i = 0
   return new Promise((resolve, reject) => {
     autocannon(
       {
         url: `http://127.0.0.1:${port}`,
         connections: 64,
-        duration: durationS,
+        // A counted load may run under valgrind, where one request can take seconds.
+        ...('amount' in span ? { amount: span.amount, timeout: 120 } : { duration: span.durationS }),
         requests: [
           {
             method,
@@ -78,8 +91,8 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 
 export async function expressGroup(options: { rounds: number; durationS: number; sessions: number }): Promise<{ rows: Row[] }> {
   const redis = await startRedisServer()
-  const kinds: Kind[] = ['bare', 'minimal', 'sessionkit', 'express-session']
-  const apps = new Map<Kind, { port: number; child: ChildProcess; jar: string[] }>()
+  const kinds = APP_KINDS
+  const apps = new Map<AppKind, { port: number; child: ChildProcess; jar: string[] }>()
   for (const kind of kinds) {
     const app = await startApp(kind, redis.url)
     apps.set(kind, { ...app, jar: kind === 'bare' ? [] : await cookies(app.port, options.sessions) })
@@ -87,13 +100,13 @@ export async function expressGroup(options: { rounds: number; durationS: number;
   const rows: Row[] = []
   try {
     for (const [route, method] of [['/read', 'GET'], ['/write', 'POST']] as const) {
-      const runs = new Map<Kind, autocannon.Result[]>(kinds.map((k) => [k, []]))
-      for (const kind of kinds) await load(apps.get(kind)!.port, route, method, apps.get(kind)!.jar, 1) // warm-up
+      const runs = new Map<AppKind, autocannon.Result[]>(kinds.map((k) => [k, []]))
+      for (const kind of kinds) await load(apps.get(kind)!.port, route, method, apps.get(kind)!.jar, { durationS: 1 }) // warm-up
       for (let round = 0; round < options.rounds; round++) {
         for (let j = 0; j < kinds.length; j++) {
           const kind = kinds[(j + round) % kinds.length]!
           const app = apps.get(kind)!
-          const result = await load(app.port, route, method, app.jar, options.durationS)
+          const result = await load(app.port, route, method, app.jar, { durationS: options.durationS })
           if (result.non2xx > 0 || result.errors > 0) throw new Error(`${kind} ${route}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
           runs.get(kind)!.push(result)
         }
@@ -105,11 +118,11 @@ export async function expressGroup(options: { rounds: number; durationS: number;
         const rps = median(results.map((r) => r.requests.average))
         rows.push({
           group,
-          name: LABEL[kind],
+          name: APP_LABELS[kind],
           peer: kind !== 'sessionkit',
           ...(kind === 'minimal' ? { tag: 'reference' } : {}),
           concurrency: 64,
-          baseline: kind === 'bare' ? null : LABEL.bare,
+          baseline: kind === 'bare' ? null : APP_LABELS.bare,
           ratio: kind === 'bare' ? null : pairedRatio(results.map((r) => r.requests.average), bare.map((r) => r.requests.average)),
           ops: results.reduce((n, r) => n + r.requests.total, 0),
           opsPerSec: rps,

@@ -6,9 +6,9 @@ import { answerFor, sendJson } from './http-errors'
 import { parseSessionOptions, type SessionBindingOptions, type SessionMiddlewareOptions } from './options'
 import { creationLimiter } from './rate-limit'
 import type { RegisteredData } from './register'
-import { beforeEnd } from './response-hooks'
+import { EndGate, routeEndsThroughGates } from './response-hooks'
 import { resolveRemember } from './remember-cookie'
-import { SessionHandle, type CookieAction, type HandleContext } from './session-handle'
+import { SessionHandle, sessionGateOf, type CookieAction, type HandleContext } from './session-handle'
 
 /**
  * The session middleware for Express 4 and 5.
@@ -38,6 +38,8 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
   const binding = o.binding
   const onError = o.onError ?? reportUnexpected
   const remember = o.rememberMe ? resolveRemember(o.rememberMe, o.cookie) : null
+  // Once per process: the end-of-request save waits in front of Node's shared `res.end`.
+  routeEndsThroughGates(sessionGateOf)
 
   // Built once: a request allocates only its handle and the hooks it turns out to need.
   const ctx: HandleContext<TData> = {
@@ -52,9 +54,8 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
       writeCookie(res, policy, handle.cookieAction())
       if (remember) writeCookie(res, remember.policy, handle.rememberCookieAction())
     },
-    hookEnd: (req, res, handle) =>
-      beforeEnd(
-        res,
+    endGate: (req, res, handle) =>
+      new EndGate(
         () => handle.finish(),
         (error, end, args) => {
           onError(error, req)

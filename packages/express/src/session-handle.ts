@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http'
 import type { Request } from 'express'
 import { ConfigError, createOnDevice, type GuestMerge, type CreateOptions, type Session, type SessionData, type SessionManager, type Updater } from '@sessionkit/core'
 import { ChangeTracker, mergeChanges, type DataChanges } from './change-tracker'
-import { beforeHeaders } from './response-hooks'
+import { beforeHeaders, endsThroughGates, gateEnd, type EndGate } from './response-hooks'
 import type { CreationLimiter } from './rate-limit'
 import type { RememberContext } from './remember-cookie'
 
@@ -29,10 +29,10 @@ export interface HandleContext<TData extends SessionData> {
   /** Writes the handle's cookie actions into the response headers (any other Set-Cookie is kept). */
   writeCookies: (res: ServerResponse, handle: SessionHandle<TData>) => void
   /**
-   * Arranges for `handle.finish()` to run before the response ends. The handle calls it the
+   * The gate that runs `handle.finish()` before the response ends. The handle asks for it the
    * first time the request may have changed the data: a request that only reads needs no save.
    */
-  hookEnd: (req: Request, res: ServerResponse, handle: SessionHandle<TData>) => void
+  endGate: (req: Request, res: ServerResponse, handle: SessionHandle<TData>) => EndGate
 }
 
 /**
@@ -97,7 +97,8 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
   #cookie: CookieAction = NO_COOKIE
   #rememberCookie: CookieAction = NO_COOKIE
   #headersHooked = false
-  #endHooked = false
+  #gate: EndGate | null = null
+  #gateOnPrototype = false
   #finishing = false
 
   /**
@@ -425,9 +426,30 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
     if (this.#cookie.kind !== 'none' || this.#rememberCookie.kind !== 'none') this.#ctx.writeCookies(this.#res, this)
   }
 
+  /**
+   * The end-of-request save goes in front of `res.end`: through the shared `end` of Node's
+   * responses (see `routeEndsThroughGates`; nothing is added to the response), or, for a
+   * response whose `end` was replaced before this middleware ran, by patching that response.
+   */
   #hookEnd(): void {
-    if (this.#endHooked) return
-    this.#endHooked = true
-    this.#ctx.hookEnd(this.#req, this.#res, this)
+    if (this.#gate) return
+    this.#gate = this.#ctx.endGate(this.#req, this.#res, this)
+    if (endsThroughGates(this.#res)) this.#gateOnPrototype = true
+    else gateEnd(this.#res, this.#gate)
   }
+
+  /** @internal The gate the shared `end` of `res` must go through, if this handle set one. */
+  gateFor(res: ServerResponse): EndGate | null {
+    return this.#gateOnPrototype && res === this.#res ? this.#gate : null
+  }
+}
+
+/**
+ * The session gate of a response, found through its request's `req.session` (Node sets
+ * `res.req`), so nothing per request is stored on the response.
+ * @internal
+ */
+export function sessionGateOf(res: ServerResponse): EndGate | null {
+  const handle = (res as { req?: { session?: unknown } }).req?.session
+  return handle instanceof SessionHandle ? handle.gateFor(res) : null
 }

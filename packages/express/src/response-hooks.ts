@@ -119,13 +119,13 @@ export function routeEndsThroughGates(find: GateFinder): void {
 }
 
 /**
- * True when `res.end` reaches the gates of {@link routeEndsThroughGates}: a Node
- * `ServerResponse` whose `end` is the shared one. A response with its own `end` (patched by an
- * earlier middleware, or not a Node response at all) may never call it, so it gets
- * {@link gateEnd} instead.
+ * True when `res.end` is the shared `end` of {@link routeEndsThroughGates}. Any other `end` (a
+ * response patched by an earlier middleware, an `end` defined on `app.response`, a response
+ * that is not Node's) may never call the shared one, so it gets {@link gateEnd}.
  */
 export function endsThroughGates(res: ServerResponse): boolean {
-  return res instanceof ServerResponse && !Object.hasOwn(res, 'end') && FINDERS in res
+  const proto = ServerResponse.prototype as Patched
+  return FINDERS in proto && res.end === proto.end
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createServer, ServerResponse, type Server } from 'node:http'
+import { createServer, OutgoingMessage, ServerResponse, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { RequestHandler } from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -24,9 +24,14 @@ describe.each(memoryTargets)('the save before the response ends, on $name', (tar
     running = null
   })
 
-  async function start(before: RequestHandler[], after: RequestHandler[]): Promise<{ client: Client; manager: SessionManager<Data> }> {
+  async function start(
+    before: RequestHandler[],
+    after: RequestHandler[],
+    customize?: (app: ReturnType<typeof target.express>) => void,
+  ): Promise<{ client: Client; manager: SessionManager<Data> }> {
     const manager = new SessionManager<Data>({ store: new MemoryStore(), cleanupInterval: false })
     const app = target.express()
+    customize?.(app)
     for (const m of before) app.use(m)
     app.use(session<Data>({ manager, cookie: { secure: false, name: 'sid' }, rateLimit: false }))
     for (const m of after) app.use(m)
@@ -75,6 +80,23 @@ describe.each(memoryTargets)('the save before the response ends, on $name', (tar
     await client.post('/incr')
     expect((await client.get('/count')).body).toEqual({ count: 2 })
     expect(log).toEqual(['later', 'later', 'later'])
+  })
+
+  it("still saves first when the app's response prototype has an end of its own that bypasses Node's", async () => {
+    // `app.response` is Express's documented extension point; this end goes straight to
+    // OutgoingMessage's, never through ServerResponse.prototype.end.
+    const { client } = await start([], [], (app) => {
+      Object.defineProperty(app.response, 'end', {
+        configurable: true,
+        writable: true,
+        value: function (this: ServerResponse, ...args: unknown[]) {
+          return (OutgoingMessage.prototype.end as (...a: unknown[]) => ServerResponse).apply(this, args)
+        },
+      })
+    })
+    await client.post('/incr')
+    await client.post('/incr')
+    expect((await client.get('/count')).body).toEqual({ count: 2 })
   })
 
   it('runs the save once when several wrappers each call the end they found', async () => {

@@ -85,8 +85,9 @@ type Patched = typeof ServerResponse.prototype & { [FINDERS]?: Set<GateFinder> }
  * Why not patch `res.end` on each response, as express-session does: Node and Express give
  * each request's response its own hidden class, so a property added to one builds a new hidden
  * class and leaves every property access of the response megamorphic for the rest of the
- * request. Measured with callgrind (`npm run bench -- instructions`), that per-response patch cost
- * about 125,000 instructions per request, more than the whole save it waited for.
+ * request. Counted with callgrind, that per-response patch cost 43,000 to 100,000 instructions
+ * per request, 5% to 11% of a write route (`npm run bench -- instructions` and a harness that
+ * warms up only the write route).
  *
  * Idempotent, and shared by every copy of this package in the process (ESM and CJS builds
  * both register their finders in the same set). `end` is looked up on the parent prototype at

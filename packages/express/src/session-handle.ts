@@ -429,7 +429,7 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
   /**
    * The end-of-request save goes in front of `res.end`: through the shared `end` of Node's
    * responses (see `routeEndsThroughGates`; nothing is added to the response), or, for a
-   * response whose `end` was replaced before this middleware ran, by patching that response.
+   * response whose `end` is another one (see `endsThroughGates`), by patching that response.
    */
   #hookEnd(): void {
     if (this.#gate) return

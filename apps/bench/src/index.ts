@@ -43,7 +43,7 @@ const meta = {
   mode: quick
     ? 'quick (smoke: numbers not meaningful)'
     : groups.every((g) => g === 'instructions')
-      ? 'callgrind: instructions counted over 10,000 requests per route after a warm-up of 3,000'
+      ? 'callgrind: instructions per request, counted over a fixed number of requests per route after a warm-up'
       : 'full: warm-up, rounds interleaved (5; Express 9 of 2 s), medians, ratios paired per round',
   command: `pnpm bench ${args.join(' ')}`.trim(),
 }

@@ -97,26 +97,29 @@ export function routeEndsThroughGates(find: GateFinder): void {
   const proto = ServerResponse.prototype as Patched
   let finders = proto[FINDERS]
   if (!finders) {
-    const gateFinders = new Set<GateFinder>()
-    finders = gateFinders
-    const own = Object.hasOwn(proto, 'end') ? proto.end : null
-    const parent = Object.getPrototypeOf(proto) as { end: End }
-    Object.defineProperty(proto, FINDERS, { value: gateFinders })
-    Object.defineProperty(proto, 'end', {
-      configurable: true,
-      writable: true,
-      enumerable: false,
-      value: function end(this: ServerResponse, ...args: Parameters<End>): ServerResponse {
-        const original = own ?? parent.end
-        for (const finder of gateFinders) {
-          const gate = finder(this)
-          if (gate) return gate.end(this, original, args)
-        }
-        return original.apply(this, args)
-      },
-    })
+    finders = new Set()
+    installSharedEnd(proto, finders)
   }
   finders.add(find)
+}
+
+function installSharedEnd(proto: Patched, finders: Set<GateFinder>): void {
+  const own = Object.hasOwn(proto, 'end') ? proto.end : null
+  const parent = Object.getPrototypeOf(proto) as { end: End }
+  Object.defineProperty(proto, FINDERS, { value: finders })
+  Object.defineProperty(proto, 'end', {
+    configurable: true,
+    writable: true,
+    enumerable: false,
+    value: function end(this: ServerResponse, ...args: Parameters<End>): ServerResponse {
+      const original = own ?? parent.end
+      for (const finder of finders) {
+        const gate = finder(this)
+        if (gate) return gate.end(this, original, args)
+      }
+      return original.apply(this, args)
+    },
+  })
 }
 
 /**

@@ -33,17 +33,18 @@ if (kind === 'bare') {
   // `JSON.parse` per request, one `SET ... PX` of the whole value per write (no concurrency
   // control), no cookie re-sent. Its ratio to bare Express is what the round trips alone cost.
   const client = new Redis(redisUrl)
+  const COOKIE = 'minimal='
   type Minimal = { key: string; data: Data }
   const minimalOf = (req: express.Request) => (req as unknown as { minimal: Minimal }).minimal
   app.post('/login', async (_req, res) => {
     const key = `bench-minimal:${randomBytes(24).toString('base64url')}`
     await client.set(key, JSON.stringify({ count: 0, cart: [] }), 'PX', 1_800_000)
-    res.setHeader('Set-Cookie', `minimal=${key}; Path=/; HttpOnly`)
+    res.setHeader('Set-Cookie', `${COOKIE}${key}; Path=/; HttpOnly`)
     res.json({ ok: true })
   })
   app.use((req, _res, next) => {
     const cookie = req.headers.cookie
-    const key = cookie?.startsWith('minimal=') ? cookie.slice(8) : 'bench-minimal:none'
+    const key = cookie?.startsWith(COOKIE) ? cookie.slice(COOKIE.length) : 'bench-minimal:none'
     client.get(key).then((value) => {
       ;(req as unknown as { minimal: Minimal }).minimal = { key, data: value ? (JSON.parse(value) as Data) : { count: 0, cart: [] } }
       next()

@@ -12,9 +12,9 @@ import { pairedRatio, type Row } from '../harness'
  * session needs (a plain ioredis `GET` per request, a plain `SET` per write) and nothing else: its
  * ratio shows how much of the distance to bare Express the round trips alone cost on the machine
  * at hand. It is not a strict floor (plain ioredis writes each command with its own system call,
- * which the sessionkit store batches). Each app runs in its own process; autocannon (64 connections) runs here; the
- * apps take turns round after round (many short rounds, the order rotating) and each row is the
- * median of its rounds. The ratio to bare Express is paired per round (`pairedRatio`), so a slow
+ * which the sessionkit store batches). Each app runs in its own process; autocannon (64
+ * connections) runs here; the apps take turns round after round (many short rounds, the order
+ * rotating) and each row is the median of its rounds. The ratio to bare Express is paired per round (`pairedRatio`), so a slow
  * spell of a shared host weighs on both sides of it.
  */
 const here = dirname(fileURLToPath(import.meta.url))
@@ -26,6 +26,12 @@ export const APP_LABELS: Record<AppKind, string> = {
   sessionkit: 'sessionkit middleware, Redis store',
   'express-session': 'express-session + connect-redis',
 }
+
+/** The two routes every app serves, with their methods. */
+export const ROUTES = [
+  ['/read', 'GET'],
+  ['/write', 'POST'],
+] as const
 
 /**
  * Starts one app in its own process and waits for its port. `launcher` runs Node under another
@@ -91,20 +97,19 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 
 export async function expressGroup(options: { rounds: number; durationS: number; sessions: number }): Promise<{ rows: Row[] }> {
   const redis = await startRedisServer()
-  const kinds = APP_KINDS
   const apps = new Map<AppKind, { port: number; child: ChildProcess; jar: string[] }>()
-  for (const kind of kinds) {
+  for (const kind of APP_KINDS) {
     const app = await startApp(kind, redis.url)
     apps.set(kind, { ...app, jar: kind === 'bare' ? [] : await cookies(app.port, options.sessions) })
   }
   const rows: Row[] = []
   try {
-    for (const [route, method] of [['/read', 'GET'], ['/write', 'POST']] as const) {
-      const runs = new Map<AppKind, autocannon.Result[]>(kinds.map((k) => [k, []]))
-      for (const kind of kinds) await load(apps.get(kind)!.port, route, method, apps.get(kind)!.jar, { durationS: 1 }) // warm-up
+    for (const [route, method] of ROUTES) {
+      const runs = new Map<AppKind, autocannon.Result[]>(APP_KINDS.map((k) => [k, []]))
+      for (const kind of APP_KINDS) await load(apps.get(kind)!.port, route, method, apps.get(kind)!.jar, { durationS: 1 }) // warm-up
       for (let round = 0; round < options.rounds; round++) {
-        for (let j = 0; j < kinds.length; j++) {
-          const kind = kinds[(j + round) % kinds.length]!
+        for (let j = 0; j < APP_KINDS.length; j++) {
+          const kind = APP_KINDS[(j + round) % APP_KINDS.length]!
           const app = apps.get(kind)!
           const result = await load(app.port, route, method, app.jar, { durationS: options.durationS })
           if (result.non2xx > 0 || result.errors > 0) throw new Error(`${kind} ${route}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
@@ -113,7 +118,7 @@ export async function expressGroup(options: { rounds: number; durationS: number;
       }
       const group = `express: ${method} ${route} ${route === '/read' ? '(read a session value)' : '(change a session value)'}`
       const bare = runs.get('bare')!
-      for (const kind of kinds) {
+      for (const kind of APP_KINDS) {
         const results = runs.get(kind)!
         const rps = median(results.map((r) => r.requests.average))
         rows.push({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startRedisServer } from '@sessionkit/testkit/redis'
 import type { FactRow } from '../harness'
-import { APP_KINDS, APP_LABELS, cookies, load, startApp } from './express'
+import { APP_KINDS, APP_LABELS, ROUTES, cookies, load, startApp } from './express'
 
 /**
  * CPU instructions per request of each Express app, counted by valgrind's callgrind. Requests
@@ -71,11 +71,6 @@ export async function instructionsGroup(options: { requests: number; warmup: num
   }
   return { facts }
 }
-
-const ROUTES = [
-  ['/read', 'GET'],
-  ['/write', 'POST'],
-] as const satisfies ReadonlyArray<readonly [string, 'GET' | 'POST']>
 
 function requireTool(command: string, args: string[]): void {
   const probe = spawnSync(command, args, { stdio: 'ignore' })

@@ -5,6 +5,7 @@ import {
   defaultTouchAfterMs,
   initialExpiry,
   refreshedExpiry,
+  shouldPersistAccess,
   toPolicy,
   touchedExpiry,
   type ExpirationPolicy,
@@ -278,6 +279,9 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
    * the change is re-applied onto the latest version (bounded retries, then `ConflictError`).
    * A patch object is merged key by key (`{ merge: false }` replaces the data); a function
    * gets the latest data and returns the new data. Returns `null` when there is no session.
+   * The access an update counts as slides the expiry under the same `touchAfter` rule as a read:
+   * at most once per `touchAfter`, so a busy session's expiry (and a cookie that carries it)
+   * changes once a minute by default, not on every write.
    * @example await sessions.update(token, (d) => ({ ...d, count: d.count + 1 }))
    * @example await sessions.update(token, { theme: 'dark' })
    */
@@ -594,7 +598,9 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
               failed.set(job, error)
             }
           }
-          return { ...record, payload: this.encode(id, data, decoded.meta), lastAccessedAt: now, expiresAt: touchedExpiry(record, this.policy, now) }
+          const payload = this.encode(id, data, decoded.meta)
+          if (!shouldPersistAccess(record, now, this.touchAfterMs)) return { ...record, payload }
+          return { ...record, payload, lastAccessedAt: now, expiresAt: touchedExpiry(record, this.policy, now) }
         },
         jobs.length === 1 && jobs[0]!.input.current ? this.knownFromSession(jobs[0]!.input.current) : undefined,
       )

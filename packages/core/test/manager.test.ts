@@ -116,6 +116,18 @@ describe('SessionManager: create, get, peek', () => {
     expect((await every.manager.get(e.token))?.version).toBe(3)
   })
 
+  it('an update slides the expiry under the same touchAfter rule as a read: the data is written every time, the access once per window', async () => {
+    const { manager, clock } = setup({ expiration: { strategy: 'sliding', ttl: 60 }, touchAfter: 10 })
+    const { token, session } = await manager.create('u1', { cart: [], count: 0 })
+    clock.advance(5_000)
+    const inside = await manager.update(token, { count: 1 })
+    expect(inside).toMatchObject({ data: { count: 1 }, version: 2, lastAccessedAt: session.lastAccessedAt, expiresAt: session.expiresAt })
+    clock.advance(5_000)
+    const due = await manager.update(token, { count: 2 })
+    expect(due).toMatchObject({ data: { count: 2 }, version: 3, lastAccessedAt: clock.now(), expiresAt: clock.now() + 60_000 })
+    expect(await manager.peek(token)).toMatchObject({ data: { count: 2 }, expiresAt: clock.now() + 60_000 })
+  })
+
   it('malformed tokens of every shape answer null or false without a store call', async () => {
     const { manager, store } = setup()
     const before = store.calls

@@ -354,15 +354,19 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
     this.#use(created.token, created.session)
   }
 
-  /** Takes over a saved version; `null` means the session was deleted meanwhile. */
+  /**
+   * Takes over a saved version; `null` means the session was deleted meanwhile. The cookie is
+   * re-sent only when the save moved the expiry (at most once per `touchAfter`, as for reads).
+   */
   #adopt(saved: Session<TData> | null): void {
     if (!saved) {
       this.#forget()
       return
     }
+    const moved = saved.expiresAt !== this.#current?.expiresAt
     this.#current = saved
     this.#tracker.reset(saved.data)
-    if (this.#ctx.slides) this.#setCookie()
+    if (this.#ctx.slides && moved) this.#setCookie()
   }
 
   #use(token: string, session: Session<TData>): void {

@@ -89,6 +89,27 @@ describe.each(targets)('session middleware on $name', (target) => {
     expect(moved.cookies.map((c) => c.name)).toEqual([COOKIE])
   })
 
+  it('with touchAfter, a write inside the window saves the data and re-sends no cookie; one after it re-sends the moved expiry', async () => {
+    await app.close()
+    await store.cleanup()
+    store = await target.makeStore()
+    app = await startApp(target.express, store, { manager: { touchAfter: 300 } })
+    const client = app.client()
+    const first = await client.post('/set/a', { value: 1 })
+    const firstExpiry = new Date(String(first.cookies[0]!.attributes.expires)).getTime()
+    app.clock.advance(10_000)
+    const quiet = await client.post('/set/b', { value: 2 })
+    expect(quiet.cookies).toEqual([])
+    expect(quiet.headers.get('cache-control')).toBeNull()
+    expect((await client.get('/me')).body.data).toEqual({ a: 1, b: 2 })
+    app.clock.advance(300_000)
+    const moved = await client.post('/set/c', { value: 3 })
+    const cookie = moved.cookies.find((c) => c.name === COOKIE)!
+    expect(cookie.value).toBe(client.cookie)
+    expect(new Date(String(cookie.attributes.expires)).getTime()).toBeGreaterThan(firstExpiry + 300_000)
+    expect(moved.headers.get('cache-control')).toBe('no-store')
+  })
+
   it('an expired session is no session: its cookie is cleared and a change starts a new one', async () => {
     const client = app.client()
     await client.post('/set/a', { value: 1 })

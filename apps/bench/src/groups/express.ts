@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startRedisServer } from '@sessionkit/testkit/redis'
 import autocannon from 'autocannon'
-import { pairedRatio, type Row } from '../harness'
+import { pairedRatio, type FactRow, type Row } from '../harness'
 
 /**
  * The middleware over real HTTP on loopback: a read route and a write route with sessionkit on
@@ -16,6 +17,12 @@ import { pairedRatio, type Row } from '../harness'
  * connections) runs here; the apps take turns round after round (many short rounds, the order
  * rotating) and each row is the median of its rounds. The ratio to bare Express is paired per round (`pairedRatio`), so a slow
  * spell of a shared host weighs on both sides of it.
+ *
+ * On Linux each round also reads the CPU time the app's process and the Redis server used (from
+ * `/proc`), per request. The app's one thread is what limits its requests per second, so bare
+ * Express's CPU per request over an app's reads like a throughput ratio. It is what the library
+ * itself costs: a busy host squeezes three processes on two cores (autocannon, the app, Redis)
+ * harder than two, and moves the throughput ratio more than this one.
  */
 const here = dirname(fileURLToPath(import.meta.url))
 export type AppKind = 'bare' | 'minimal' | 'sessionkit' | 'express-session'
@@ -95,7 +102,29 @@ export function load(port: number, path: string, method: 'GET' | 'POST', jar: st
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!
 
-export async function expressGroup(options: { rounds: number; durationS: number; sessions: number }): Promise<{ rows: Row[] }> {
+/**
+ * CPU time (user + system) a process has used, in microseconds, from `/proc/<pid>/stat`; `null`
+ * where there is no `/proc` (not Linux) or the process is gone. Clock ticks are 1/100 s on Linux.
+ */
+export function cpuMicros(pid: number | null | undefined): number | null {
+  if (!pid) return null
+  try {
+    // Fields after the command name, which ends with ') ' and may itself hold spaces.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10_000
+  } catch {
+    return null
+  }
+}
+
+/** One app's round: its autocannon result and the CPU per request its process and Redis used. */
+interface Round {
+  result: autocannon.Result
+  appCpuUs: number | null
+  redisCpuUs: number | null
+}
+
+export async function expressGroup(options: { rounds: number; durationS: number; sessions: number }): Promise<{ rows: Row[]; facts: FactRow[] }> {
   const redis = await startRedisServer()
   const apps = new Map<AppKind, { port: number; child: ChildProcess; jar: string[] }>()
   for (const kind of APP_KINDS) {
@@ -103,23 +132,27 @@ export async function expressGroup(options: { rounds: number; durationS: number;
     apps.set(kind, { ...app, jar: kind === 'bare' ? [] : await cookies(app.port, options.sessions) })
   }
   const rows: Row[] = []
+  const facts: FactRow[] = []
   try {
     for (const [route, method] of ROUTES) {
-      const runs = new Map<AppKind, autocannon.Result[]>(APP_KINDS.map((k) => [k, []]))
+      const runs = new Map<AppKind, Round[]>(APP_KINDS.map((k) => [k, []]))
       for (const kind of APP_KINDS) await load(apps.get(kind)!.port, route, method, apps.get(kind)!.jar, { durationS: 1 }) // warm-up
       for (let round = 0; round < options.rounds; round++) {
         for (let j = 0; j < APP_KINDS.length; j++) {
           const kind = APP_KINDS[(j + round) % APP_KINDS.length]!
           const app = apps.get(kind)!
+          const app0 = cpuMicros(app.child.pid), redis0 = cpuMicros(redis.pid)
           const result = await load(app.port, route, method, app.jar, { durationS: options.durationS })
+          const app1 = cpuMicros(app.child.pid), redis1 = cpuMicros(redis.pid)
           if (result.non2xx > 0 || result.errors > 0) throw new Error(`${kind} ${route}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
-          runs.get(kind)!.push(result)
+          const perRequest = (a: number | null, b: number | null) => (a === null || b === null || result.requests.total === 0 ? null : (b - a) / result.requests.total)
+          runs.get(kind)!.push({ result, appCpuUs: perRequest(app0, app1), redisCpuUs: perRequest(redis0, redis1) })
         }
       }
       const group = `express: ${method} ${route} ${route === '/read' ? '(read a session value)' : '(change a session value)'}`
-      const bare = runs.get('bare')!
+      const bare = runs.get('bare')!.map((r) => r.result)
       for (const kind of APP_KINDS) {
-        const results = runs.get(kind)!
+        const results = runs.get(kind)!.map((r) => r.result)
         const rps = median(results.map((r) => r.requests.average))
         rows.push({
           group,
@@ -135,10 +168,37 @@ export async function expressGroup(options: { rounds: number; durationS: number;
           p99us: median(results.map((r) => r.latency.p99)) * 1000,
         })
       }
+      facts.push(...cpuFacts(`express: CPU per request, ${method} ${route}`, runs))
     }
   } finally {
     for (const app of apps.values()) app.child.kill()
     await redis.destroy()
   }
-  return { rows }
+  return { rows, facts }
+}
+
+/** The CPU rows of one route: each app's median CPU per request, and bare Express's over it, paired per round. */
+function cpuFacts(group: string, runs: Map<AppKind, Round[]>): FactRow[] {
+  const bare = runs.get('bare')!.map((r) => r.appCpuUs)
+  if (bare.some((v) => v === null)) {
+    console.error(`[bench] ${group}: no /proc on this system, so no CPU figures`)
+    return []
+  }
+  return APP_KINDS.map((kind) => {
+    const rounds = runs.get(kind)!
+    const app = rounds.map((r) => r.appCpuUs!)
+    const redisUs = kind === 'bare' ? null : median(rounds.map((r) => r.redisCpuUs ?? Number.NaN))
+    return {
+      group,
+      name: `${APP_LABELS[kind]}: app process`,
+      value: median(app),
+      unit: 'µs per request',
+      peer: kind !== 'sessionkit',
+      ...(kind === 'minimal' ? { tag: 'reference' } : {}),
+      baseline: kind === 'bare' ? null : `${APP_LABELS.bare}: app process`,
+      // Requests per CPU-second, paired per round: bare Express's CPU per request over this app's.
+      ratio: kind === 'bare' ? null : pairedRatio(app.map((us) => 1 / us), bare.map((us) => 1 / us!)),
+      note: redisUs === null || Number.isNaN(redisUs) ? 'the baseline; each ratio is its CPU per request over the row\'s, so it reads like a throughput ratio' : `Redis server: ${redisUs.toFixed(1)} µs per request`,
+    }
+  })
 }

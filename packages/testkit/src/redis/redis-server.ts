@@ -11,6 +11,8 @@ export interface RedisServerHandle {
   /** `redis://127.0.0.1:<port>` */
   readonly url: string
   readonly port: number
+  /** The server process's id while it runs (it changes on `restart`), else `null`. */
+  readonly pid: number | null
   /** Stops the server abruptly (SIGKILL), as a crash would. Idempotent. */
   stop(): Promise<void>
   /** Starts it again on the same port, empty. Resolves once it answers PING. */
@@ -40,6 +42,9 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child?.pid ?? null
+    },
     stop,
     async restart() {
       await stop()

@@ -20,9 +20,8 @@ import { pairedRatio, type FactRow, type Row } from '../harness'
  *
  * On Linux each round also reads the CPU time the app's process and the Redis server used (from
  * `/proc`), per request. The app's one thread is what limits its requests per second, so bare
- * Express's CPU per request over an app's reads like a throughput ratio. It is what the library
- * itself costs: a busy host squeezes three processes on two cores (autocannon, the app, Redis)
- * harder than two, and moves the throughput ratio more than this one.
+ * Express's CPU per request over an app's reads like a throughput ratio. It separates what an app
+ * costs its own process from what Redis and the load generator cost.
  */
 const here = dirname(fileURLToPath(import.meta.url))
 export type AppKind = 'bare' | 'minimal' | 'sessionkit' | 'express-session'
@@ -187,7 +186,7 @@ function cpuFacts(group: string, runs: Map<AppKind, Round[]>): FactRow[] {
   return APP_KINDS.map((kind) => {
     const rounds = runs.get(kind)!
     const app = rounds.map((r) => r.appCpuUs!)
-    const redisUs = kind === 'bare' ? null : median(rounds.map((r) => r.redisCpuUs ?? Number.NaN))
+    const redisUs = rounds.every((r) => r.redisCpuUs !== null) ? median(rounds.map((r) => r.redisCpuUs!)) : null
     return {
       group,
       name: `${APP_LABELS[kind]}: app process`,
@@ -198,7 +197,12 @@ function cpuFacts(group: string, runs: Map<AppKind, Round[]>): FactRow[] {
       baseline: kind === 'bare' ? null : `${APP_LABELS.bare}: app process`,
       // Requests per CPU-second, paired per round: bare Express's CPU per request over this app's.
       ratio: kind === 'bare' ? null : pairedRatio(app.map((us) => 1 / us), bare.map((us) => 1 / us!)),
-      note: redisUs === null || Number.isNaN(redisUs) ? 'the baseline; each ratio is its CPU per request over the row\'s, so it reads like a throughput ratio' : `Redis server: ${redisUs.toFixed(1)} µs per request`,
+      note:
+        kind === 'bare'
+          ? "the baseline; each ratio is its CPU per request over the row's, so it reads like a throughput ratio"
+          : redisUs === null
+            ? ''
+            : `Redis server: ${redisUs.toFixed(1)} µs per request`,
     }
   })
 }

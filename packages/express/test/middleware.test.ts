@@ -16,6 +16,14 @@ describe.each(targets)('session middleware on $name', (target) => {
     await store.cleanup()
   })
 
+  /** Replaces this test's app and store with fresh ones built with `options`. */
+  async function restartWith(options: Parameters<typeof startApp>[2]) {
+    await app.close()
+    await store.cleanup()
+    store = await target.makeStore()
+    app = await startApp(target.express, store, options)
+  }
+
   it('a request without a cookie has no session, sets no cookie and makes no store call', async () => {
     const res = await app.client().get('/me')
     expect(res.body).toEqual({ exists: false, id: null, userId: null, data: {} })
@@ -73,10 +81,7 @@ describe.each(targets)('session middleware on $name', (target) => {
   })
 
   it('with touchAfter, a read inside the window writes nothing and re-sends no cookie', async () => {
-    await app.close()
-    await store.cleanup()
-    store = await target.makeStore()
-    app = await startApp(target.express, store, { manager: { touchAfter: 300 } })
+    await restartWith({ manager: { touchAfter: 300 } })
     const client = app.client()
     await client.post('/set/a', { value: 1 })
     app.clock.advance(10_000)
@@ -90,10 +95,7 @@ describe.each(targets)('session middleware on $name', (target) => {
   })
 
   it('with touchAfter, a write inside the window saves the data and re-sends no cookie; one after it re-sends the moved expiry', async () => {
-    await app.close()
-    await store.cleanup()
-    store = await target.makeStore()
-    app = await startApp(target.express, store, { manager: { touchAfter: 300 } })
+    await restartWith({ manager: { touchAfter: 300 } })
     const client = app.client()
     const first = await client.post('/set/a', { value: 1 })
     const firstExpiry = new Date(String(first.cookies[0]!.attributes.expires)).getTime()

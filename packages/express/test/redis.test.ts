@@ -8,6 +8,9 @@ import { counting, deletePrefix, redisUrl, uniquePrefix } from './support/target
 describe('store down (a real redis-server that is stopped)', () => {
   let server: RedisServerHandle
   let app: TestApp
+  // Short enough that a request to a stopped server answers 503 quickly, long enough that the
+  // steps before the stop (a fresh connection, the first script load) fit on a loaded CI host.
+  const COMMAND_TIMEOUT = 1_000
 
   beforeAll(async () => {
     server = await startRedisServer()
@@ -20,7 +23,7 @@ describe('store down (a real redis-server that is stopped)', () => {
   })
 
   it('loading answers 503 JSON, and the same cookie works again once Redis is back', async () => {
-    const store = new RedisStore({ url: server.url, prefix: 'down', commandTimeout: 300 })
+    const store = new RedisStore({ url: server.url, prefix: 'down', commandTimeout: COMMAND_TIMEOUT })
     app = await startApp(express, counting(store, () => store.close()))
     const client = app.client()
     await client.post('/set/a', { value: 1 })
@@ -39,7 +42,7 @@ describe('store down (a real redis-server that is stopped)', () => {
 
   it('a save that fails at the end of the request answers 503 JSON instead of the handler answer', async () => {
     await server.restart()
-    const store = new RedisStore({ url: server.url, prefix: 'down-save', commandTimeout: 300 })
+    const store = new RedisStore({ url: server.url, prefix: 'down-save', commandTimeout: COMMAND_TIMEOUT })
     app = await startApp(express, counting(store, () => store.close()))
     const client = app.client()
     await client.post('/set/a', { value: 1 })
@@ -57,7 +60,7 @@ describe('store down (a real redis-server that is stopped)', () => {
 
   it('creating a session while Redis is down answers 503 JSON, never a hang or a crash', async () => {
     await server.restart()
-    const store = new RedisStore({ url: server.url, prefix: 'down-create', commandTimeout: 300 })
+    const store = new RedisStore({ url: server.url, prefix: 'down-create', commandTimeout: COMMAND_TIMEOUT })
     app = await startApp(express, counting(store, () => store.close()))
     await server.stop()
     const client = app.client()

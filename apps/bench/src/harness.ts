@@ -62,7 +62,8 @@ export async function measure(op: () => Promise<unknown>, concurrency: number, d
   return { ops, opsPerSec: (ops / elapsed) * 1000, p50us: at(0.5), p99us: at(0.99) }
 }
 
-function median(values: number[]): number {
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b)
   const mid = Math.floor(s.length / 2)
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2

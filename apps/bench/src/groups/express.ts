@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startRedisServer } from '@sessionkit/testkit/redis'
 import autocannon from 'autocannon'
-import { pairedRatio, type FactRow, type Row } from '../harness'
+import { median, pairedRatio, type FactRow, type Row } from '../harness'
 
 /**
  * The middleware over real HTTP on loopback: a read route and a write route with sessionkit on
@@ -98,8 +98,6 @@ export function load(port: number, path: string, method: 'GET' | 'POST', jar: st
     )
   })
 }
-
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!
 
 /**
  * CPU time (user + system) a process has used, in microseconds, from `/proc/<pid>/stat`; `null`

@@ -124,6 +124,46 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
+}
+
+/**
+ * Runs the jobs' functions in order, each on the previous one's result; synchronously as long as
+ * each function returns a plain value, so the usual batch (the middleware's merge of the changed
+ * keys) costs no turn of the event loop. A function that throws or rejects is reported to
+ * `fail` and skipped: the next one gets the data as it was before it.
+ */
+function applyInOrder<TData, TJob extends { input: { apply: Updater<TData> } }>(
+  jobs: readonly TJob[],
+  data: TData,
+  fail: (job: TJob, error: unknown) => void,
+  from = 0,
+): TData | Promise<TData> {
+  for (let i = from; i < jobs.length; i++) {
+    const job = jobs[i]!
+    let out: TData | Promise<TData>
+    try {
+      out = job.input.apply(data)
+    } catch (error) {
+      fail(job, error)
+      continue
+    }
+    if (isThenable(out)) {
+      const before = data
+      return Promise.resolve(out).then(
+        (next) => applyInOrder<TData, TJob>(jobs, next as TData, fail, i + 1),
+        (error: unknown) => {
+          fail(job, error)
+          return applyInOrder<TData, TJob>(jobs, before, fail, i + 1)
+        },
+      )
+    }
+    data = out
+  }
+  return data
+}
+
 /**
  * The session manager: policy (tokens, expiry, encryption, events, limits, retries) over any
  * {@link SessionStore}.
@@ -285,13 +325,15 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
    * @example await sessions.update(token, (d) => ({ ...d, count: d.count + 1 }))
    * @example await sessions.update(token, { theme: 'dark' })
    */
-  async update(
+  update(
     token: string,
     change: Partial<TData> | Updater<TData>,
     options: UpdateOptions<TData> = {},
   ): Promise<Session<TData> | null> {
-    this.assertOpen('update')
-    if (!isWellFormedToken(token)) return null
+    // Not `async`: the coalescer's promise is handed back as is, without wrapping it in another
+    // (an async function returning a promise costs two more turns of the microtask queue).
+    if (this.closed) return Promise.reject(new ClosedError('SessionManager', { operation: 'update' }))
+    if (!isWellFormedToken(token)) return Promise.resolve(null)
     const apply: Updater<TData> =
       typeof change === 'function'
         ? change
@@ -584,34 +626,31 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
    */
   private async flushUpdates(id: string, jobs: CoalescedJob<UpdateJob<TData>, Session<TData> | null>[]): Promise<void> {
     const failed = new Map<CoalescedJob<UpdateJob<TData>, Session<TData> | null>, unknown>()
+    const fail = (job: CoalescedJob<UpdateJob<TData>, Session<TData> | null>, error: unknown) => failed.set(job, error)
     const run = () =>
       this.casWrite(
         id,
         'update',
-        async (record, now, decoded) => {
-          let data = decoded.data
-          for (const job of jobs) {
-            if (failed.has(job)) continue
-            try {
-              data = await job.input.apply(data)
-            } catch (error) {
-              failed.set(job, error)
-            }
+        (record, now, decoded) => {
+          const written = (data: TData): SessionRecord => {
+            const payload = this.encode(id, data, decoded.meta)
+            if (!shouldPersistAccess(record, now, this.touchAfterMs)) return { ...record, payload }
+            return { ...record, payload, lastAccessedAt: now, expiresAt: touchedExpiry(record, this.policy, now) }
           }
-          const payload = this.encode(id, data, decoded.meta)
-          if (!shouldPersistAccess(record, now, this.touchAfterMs)) return { ...record, payload }
-          return { ...record, payload, lastAccessedAt: now, expiresAt: touchedExpiry(record, this.policy, now) }
+          // A job that failed on an earlier attempt stays out of the later ones.
+          const data = applyInOrder(failed.size > 0 ? jobs.filter((job) => !failed.has(job)) : jobs, decoded.data, fail)
+          return isThenable(data) ? data.then(written) : written(data)
         },
         jobs.length === 1 && jobs[0]!.input.current ? this.knownFromSession(jobs[0]!.input.current) : undefined,
       )
     const session = await (this.enableLocking ? this.withLockById(id, run) : run())
-    if (session) this.emit('updated', { sessionId: id, userId: session.userId, timestamp: this.now(), version: session.version })
+    // The payload is built only for a listener: this runs on every write of every request.
+    if (session && this.events.has('updated')) this.emit('updated', { sessionId: id, userId: session.userId, timestamp: this.now(), version: session.version })
     for (const job of jobs) {
       if (failed.has(job)) job.reject(failed.get(job))
       else job.resolve(session)
     }
   }
-
 
   /**
    * The compare-and-set loop behind every write of an existing session. The first conflict is
@@ -630,7 +669,9 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
       const decoded = attempt === 0 && known ? known.decoded : this.decode(record, operation)
       if (!decoded) return null
       const now = this.now()
-      const written = { ...(await next(record, now, decoded)), version: record.version + 1 }
+      // Awaited only when it is a promise: a synchronous change costs no extra turn.
+      const produced = next(record, now, decoded)
+      const written = { ...(isThenable(produced) ? await produced : produced), version: record.version + 1 }
       // Every write reseals a payload still sealed with a retired key, not only data changes.
       if (this.keyring && written.payload === record.payload && this.keyring.needsReseal(record.payload)) {
         written.payload = this.encode(id, decoded.data, decoded.meta)

@@ -450,6 +450,8 @@ describe('SessionManager: per user, admin, locks', () => {
     await manager.close()
     expect(store.closed).toBe(true)
     await expect(manager.get(generateToken())).rejects.toBeInstanceOf(ClosedError)
+    // A rejected promise, like every other call, not a synchronous throw.
+    await expect(manager.update(generateToken(), { count: 1 })).rejects.toBeInstanceOf(ClosedError)
   })
 })
 

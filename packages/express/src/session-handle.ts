@@ -319,11 +319,7 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
    * version, or the creation of a guest session.
    */
   endOfRequest(): Promise<void> | null {
-    const changes = this.#tracker.changes()
-    if (changes.set.length === 0 && changes.deleted.length === 0) return null
-    const apply = this.#pendingApplied(changes)
-    if (!this.#current || !this.#token) return this.#create(null, apply)
-    return this.#ctx.manager.update(this.#token, apply, { current: this.#current }).then((saved) => this.#adopt(saved))
+    return this.#saveChanges(null)
   }
 
   /**
@@ -332,11 +328,28 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
    */
   finish(): Promise<void> | null {
     this.#finishing = true
-    const saving = this.endOfRequest()
-    return saving && saving.then(() => this.#writeCookiesNow())
+    return this.#saveChanges(() => this.#writeCookiesNow())
   }
 
   // ---------------------------------------------------------------- internals
+
+  /**
+   * Saves the request's changes (see `endOfRequest`), then runs `after` in the same turn as
+   * the save's result: the write path takes one turn of the microtask queue per step it needs.
+   */
+  #saveChanges(after: (() => void) | null): Promise<void> | null {
+    const changes = this.#tracker.changes()
+    if (changes.set.length === 0 && changes.deleted.length === 0) return null
+    const apply = this.#pendingApplied(changes)
+    if (!this.#current || !this.#token) {
+      const creating = this.#create(null, apply)
+      return after ? creating.then(after) : creating
+    }
+    return this.#ctx.manager.update(this.#token, apply, { current: this.#current }).then((saved) => {
+      this.#adopt(saved)
+      after?.()
+    })
+  }
 
   /**
    * The request's pending changes as a function of the latest data. `changes` when the caller

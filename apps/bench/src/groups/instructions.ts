@@ -8,9 +8,13 @@ import { APP_KINDS, APP_LABELS, ROUTES, cookies, load, startApp } from './expres
 
 /**
  * CPU instructions per request of each Express app, counted by valgrind's callgrind. Requests
- * per second on a shared 2-core machine move with the neighbours; an instruction count does not
- * (the same build and load count within about 2% run to run), so this group shows what each app
- * costs in CPU whatever else the machine is doing.
+ * per second on a shared 2-core machine move with the neighbours by a third and more; an
+ * instruction count moves much less, so this group shows what each app costs in CPU whatever
+ * else the machine is doing. It is not exact: the count includes V8's garbage collector and
+ * compiler threads, and how many requests share one turn of the event loop depends on speed.
+ * Blocks of 4,000 write requests of one build counted 735,000 to 846,000 instructions per
+ * request, and the read route of an unchanged build 658,000 one day and 697,000 the next: a
+ * difference of less than about 10% between two counts may be noise.
  *
  * Each app runs under callgrind with instrumentation off while it starts, hands out cookies and
  * warms up (the JIT), then on for exactly `requests` requests per route (autocannon, 64

@@ -1,4 +1,5 @@
 import type { SessionError } from './errors'
+import { isThenable } from './promises'
 
 /**
  * Typed session events (DESIGN §6). Payloads carry ids and reasons only: never a token, never
@@ -83,8 +84,8 @@ export class SessionEventEmitter {
     for (const listener of [...set]) {
       try {
         const result = listener(payload)
-        if (result && typeof (result as Promise<void>).then === 'function') {
-          ;(result as Promise<void>).catch((error: unknown) => this.listenerFailed(event, payload, error))
+        if (isThenable(result)) {
+          Promise.resolve(result).catch((error: unknown) => this.listenerFailed(event, payload, error))
         }
       } catch (error) {
         this.listenerFailed(event, payload, error)

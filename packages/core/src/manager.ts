@@ -11,6 +11,7 @@ import {
   type ExpirationPolicy,
 } from './expiration'
 import { Keyring } from './keyring'
+import { isThenable } from './promises'
 import { WriteCoalescer, type CoalescedJob } from './write-coalescer'
 import { parseManagerOptions, type SessionManagerOptions } from './options'
 import { decodePayload, encodePayload, type SessionMetadata } from './payload'
@@ -122,10 +123,6 @@ const USER_ID_MAX = 512
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
 /**
@@ -332,7 +329,11 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
   ): Promise<Session<TData> | null> {
     // Not `async`: the coalescer's promise is handed back as is, without wrapping it in another
     // (an async function returning a promise costs two more turns of the microtask queue).
-    if (this.closed) return Promise.reject(new ClosedError('SessionManager', { operation: 'update' }))
+    try {
+      this.assertOpen('update')
+    } catch (error) {
+      return Promise.reject(error)
+    }
     if (!isWellFormedToken(token)) return Promise.resolve(null)
     const apply: Updater<TData> =
       typeof change === 'function'
@@ -632,14 +633,14 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
         id,
         'update',
         (record, now, decoded) => {
-          const written = (data: TData): SessionRecord => {
+          const toRecord = (data: TData): SessionRecord => {
             const payload = this.encode(id, data, decoded.meta)
             if (!shouldPersistAccess(record, now, this.touchAfterMs)) return { ...record, payload }
             return { ...record, payload, lastAccessedAt: now, expiresAt: touchedExpiry(record, this.policy, now) }
           }
           // A job that failed on an earlier attempt stays out of the later ones.
           const data = applyInOrder(failed.size > 0 ? jobs.filter((job) => !failed.has(job)) : jobs, decoded.data, fail)
-          return isThenable(data) ? data.then(written) : written(data)
+          return isThenable(data) ? data.then(toRecord) : toRecord(data)
         },
         jobs.length === 1 && jobs[0]!.input.current ? this.knownFromSession(jobs[0]!.input.current) : undefined,
       )

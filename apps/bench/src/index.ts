@@ -1,5 +1,5 @@
 // `pnpm bench [group ...] [--quick]`: runs each group in its own process, one after the other,
-// then prints one markdown table. A run of every default group writes results/latest.md and
+// then prints the targets the run met or missed and one markdown table per group. A run of every default group writes results/latest.md and
 // results/latest.json; a run of named groups writes results/<group+group>.md (and .json), so it
 // never replaces the full run. `instructions` (valgrind, about 15 minutes) runs only when named.
 import { spawnSync } from 'node:child_process'
@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FactRow, Row } from './harness'
 import { toMarkdown } from './report'
+import { checkTargets } from './targets'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const ALL = ['memory', 'redis', 'express', 'round-trips', 'scaling']
@@ -47,10 +48,12 @@ const meta = {
       : 'full: warm-up, rounds interleaved (5; Express 9 of 2 s), medians, ratios paired per round',
   command: `pnpm bench ${args.join(' ')}`.trim(),
 }
-const markdown = toMarkdown(rows, facts, meta)
+// A quick run is a smoke test: its numbers say nothing about the targets.
+const targets = quick ? [] : checkTargets(rows, facts)
+const markdown = toMarkdown(rows, facts, meta, targets)
 console.log(markdown)
 const dir = join(here, '..', 'results')
 mkdirSync(dir, { recursive: true })
 const name = quick ? 'quick' : chosen.length ? chosen.join('+') : 'latest'
 writeFileSync(join(dir, `${name}.md`), markdown)
-writeFileSync(join(dir, `${name}.json`), JSON.stringify({ meta, rows, facts }, null, 2))
+writeFileSync(join(dir, `${name}.json`), JSON.stringify({ meta, targets, rows, facts }, null, 2))

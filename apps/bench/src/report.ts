@@ -1,12 +1,17 @@
 import type { FactRow, Row } from './harness'
+import { targetsMarkdown, type TargetResult } from './targets'
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
-/** The results as markdown: one table per group, ratios against the named baseline. */
-export function toMarkdown(rows: Row[], facts: FactRow[], meta: Record<string, string>): string {
+/**
+ * The results as markdown: the targets this run met or missed (see `checkTargets`), then one
+ * table per group, ratios against the named baseline.
+ */
+export function toMarkdown(rows: Row[], facts: FactRow[], meta: Record<string, string>, targets: readonly TargetResult[] = []): string {
   const out: string[] = ['# sessionkit benchmarks', '']
   for (const [k, v] of Object.entries(meta)) out.push(`- ${k}: ${v}`)
   out.push('')
+  out.push(...targetsMarkdown(targets))
   const groups = [...new Set(rows.map((r) => `${r.group}\u0000${r.concurrency}`))]
   for (const key of groups) {
     const [group, concurrency] = key.split('\u0000') as [string, string]

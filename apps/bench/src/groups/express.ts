@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { startRedisServer } from '@sessionkit/testkit/redis'
 import autocannon from 'autocannon'
 import { median, pairedRatio, type FactRow, type Row } from '../harness'
+import { APP_LABELS, expressGroupName, type AppKind } from '../row-names'
 
 /**
  * The middleware over real HTTP on loopback: a read route and a write route with sessionkit on
@@ -24,14 +25,8 @@ import { median, pairedRatio, type FactRow, type Row } from '../harness'
  * costs its own process from what Redis and the load generator cost.
  */
 const here = dirname(fileURLToPath(import.meta.url))
-export type AppKind = 'bare' | 'minimal' | 'sessionkit' | 'express-session'
+export { APP_LABELS, type AppKind }
 export const APP_KINDS: readonly AppKind[] = ['bare', 'minimal', 'sessionkit', 'express-session']
-export const APP_LABELS: Record<AppKind, string> = {
-  bare: 'bare Express (no sessions)',
-  minimal: 'minimal Redis session: plain ioredis GET per request, SET per write, nothing else',
-  sessionkit: 'sessionkit middleware, Redis store',
-  'express-session': 'express-session + connect-redis',
-}
 
 /** The two routes every app serves, with their methods. */
 export const ROUTES = [
@@ -146,7 +141,7 @@ export async function expressGroup(options: { rounds: number; durationS: number;
           runs.get(kind)!.push({ result, appCpuUs: perRequest(app0, app1), redisCpuUs: perRequest(redis0, redis1) })
         }
       }
-      const group = `express: ${method} ${route} ${route === '/read' ? '(read a session value)' : '(change a session value)'}`
+      const group = expressGroupName(method, route)
       const bare = runs.get('bare')!.map((r) => r.result)
       for (const kind of APP_KINDS) {
         const results = runs.get(kind)!.map((r) => r.result)

@@ -4,6 +4,7 @@ import { MemoryStore } from '@sessionkit/store-memory'
 import session from 'express-session'
 import { LRUCache } from 'lru-cache'
 import { compare, heapPerItem, type FactRow, type Row, type RunOptions } from '../harness'
+import { MEMORY_GET } from '../row-names'
 
 /**
  * The memory store against what people use for in-process sessions today: lru-cache with a TTL
@@ -50,24 +51,24 @@ export async function memoryGroup(options: RunOptions & { population: number; he
   const touch = { now: 0, idleTtlMs: IDLE_MS, touchAfterMs: 0 }
 
   const getRows = await compare(
-    'memory: get (touching)',
+    MEMORY_GET.group,
     [
-      { name: 'lru-cache get (ttl, updateAgeOnGet)', peer: true, op: async () => lru.get(tokens[next()]!) },
+      { name: MEMORY_GET.lruCache, peer: true, op: async () => lru.get(tokens[next()]!) },
       {
         name: 'express-session MemoryStore get',
         peer: true,
-        baseline: 'lru-cache get (ttl, updateAgeOnGet)',
+        baseline: MEMORY_GET.lruCache,
         op: () => new Promise((resolve) => expressStore.get(tokens[next()]!, (_e, s) => resolve(s))),
       },
       {
-        name: 'sessionkit MemoryStore touch',
-        baseline: 'lru-cache get (ttl, updateAgeOnGet)',
+        name: MEMORY_GET.storeTouch,
+        baseline: MEMORY_GET.lruCache,
         op: () => {
           touch.now = Date.now()
           return store.touch(ids[next()]!, touch)
         },
       },
-      { name: 'sessionkit manager.get (token check, sha256, touch, decode)', baseline: 'lru-cache get (ttl, updateAgeOnGet)', op: () => manager.get(tokens[next()]!) },
+      { name: 'sessionkit manager.get (token check, sha256, touch, decode)', baseline: MEMORY_GET.lruCache, op: () => manager.get(tokens[next()]!) },
     ],
     options,
   )

@@ -6,6 +6,7 @@ import { RedisStore as ConnectRedisStore } from 'connect-redis'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { compare, type BenchCase, type FactRow, type Row, type RunOptions } from '../harness'
+import { REDIS_GET } from '../row-names'
 
 /**
  * The Redis store against raw ioredis (the floor: one GET) and connect-redis (what
@@ -73,22 +74,22 @@ export async function redisGroup(options: RunOptions & { population: number; mem
   for (const concurrency of options.concurrencies) {
     const run = (group: string, cases: BenchCase[]) => compare(group, cases, { ...options, concurrency })
     rows.push(
-      ...(await run('redis: get with touch', [
-        { name: 'ioredis GET (raw)', peer: true, op: () => raw.get(`bench:raw:${pick()}`) },
-        { name: 'connect-redis get', peer: true, baseline: 'ioredis GET (raw)', op: () => peer.get(sids[pick()]!) },
+      ...(await run(REDIS_GET.group, [
+        { name: REDIS_GET.raw, peer: true, op: () => raw.get(`bench:raw:${pick()}`) },
+        { name: 'connect-redis get', peer: true, baseline: REDIS_GET.raw, op: () => peer.get(sids[pick()]!) },
         {
           name: 'sessionkit RedisStore.touch, access written',
-          baseline: 'ioredis GET (raw)',
+          baseline: REDIS_GET.raw,
           op: () => {
             touch.now = Date.now()
             return store.touch(ids[pick()]!, touch)
           },
         },
-        { name: 'sessionkit manager.get (defaults: touchAfter 60 s)', baseline: 'ioredis GET (raw)', op: () => manager.get(tokens[pick()]!) },
-        { name: 'sessionkit manager.get, every access written (touchAfter 0)', baseline: 'ioredis GET (raw)', op: () => every.get(tokens[pick()]!) },
+        { name: REDIS_GET.managerGet, baseline: REDIS_GET.raw, op: () => manager.get(tokens[pick()]!) },
+        { name: 'sessionkit manager.get, every access written (touchAfter 0)', baseline: REDIS_GET.raw, op: () => every.get(tokens[pick()]!) },
         {
-          name: 'sessionkit manager.get, encrypted (defaults)',
-          baseline: 'sessionkit manager.get (defaults: touchAfter 60 s)',
+          name: REDIS_GET.encrypted,
+          baseline: REDIS_GET.managerGet,
           op: () => sealed.get(sealedTokens[pick()]!),
         },
       ])),

@@ -7,6 +7,7 @@ import { startUpstashServer } from '@sessionkit/testkit/upstash'
 import { startZeroDbEmulator } from '@sessionkit/testkit/zerodb'
 import { Redis } from 'ioredis'
 import type { FactRow } from '../harness'
+import { ROUND_TRIPS } from '../row-names'
 
 /**
  * Round trips per operation, counted at the server: Redis commands the client sent (MONITOR,
@@ -51,7 +52,7 @@ async function measureOps(store: string, manager: SessionManager<Cart>, counter:
     await counter.reset()
     await op()
     const value = await counter.read()
-    rows.push({ group: 'round trips per operation (counted at the server)', name: `${store}: ${name}`, value, unit: 'round trips', peer: false, baseline: null, ratio: null })
+    rows.push({ group: ROUND_TRIPS.group, name: ROUND_TRIPS.name(store, name), value, unit: 'round trips', peer: false, baseline: null, ratio: null })
   }
   // Warm up every measured operation once: scripts loaded (a cold EVALSHA costs a NOSCRIPT
   // round trip once per process), table created.
@@ -65,16 +66,16 @@ async function measureOps(store: string, manager: SessionManager<Cart>, counter:
   const tokens: string[] = []
   for (let i = 0; i < 9; i++) tokens.push((await manager.create(user, { cart: [] })).token)
   let token = ''
-  await count('create', async () => {
+  await count(ROUND_TRIPS.operations.create, async () => {
     token = (await manager.create(user, { cart: [] })).token
   })
   let loaded = (await manager.peek(token))!
-  await count('get (with touch)', async () => {
+  await count(ROUND_TRIPS.operations.get, async () => {
     loaded = (await manager.get(token))!
   })
-  await count('save of a loaded session', () => manager.update(token, (d) => ({ cart: [...d.cart, 'sku'] }), { current: loaded }))
+  await count(ROUND_TRIPS.operations.save, () => manager.update(token, (d) => ({ cart: [...d.cart, 'sku'] }), { current: loaded }))
   await count('getUserSessions (10 sessions)', () => manager.getUserSessions(user))
-  await count('delete', () => manager.delete(token))
+  await count(ROUND_TRIPS.operations.delete, () => manager.delete(token))
   for (const t of tokens) await manager.delete(t)
   return rows
 }

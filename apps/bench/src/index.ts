@@ -1,7 +1,7 @@
 // `pnpm bench [group ...] [--quick]`: runs each group in its own process, one after the other,
-// then prints the targets the run met or missed and one markdown table per group. A run of every default group writes results/latest.md and
-// results/latest.json; a run of named groups writes results/<group+group>.md (and .json), so it
-// never replaces the full run. `instructions` (valgrind, about 15 minutes) runs only when named.
+// then prints the targets the run met or missed and one markdown table per group. A run of every
+// default group writes results/latest.md and results/latest.json; a run of named groups writes
+// results/<group+group>.md (and .json), so it never replaces the full run. `instructions` (valgrind, about 15 minutes) runs only when named.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'

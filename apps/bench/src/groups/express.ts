@@ -25,7 +25,6 @@ import { APP_LABELS, expressGroupName, type AppKind } from '../row-names'
  * costs its own process from what Redis and the load generator cost.
  */
 const here = dirname(fileURLToPath(import.meta.url))
-export { APP_LABELS, type AppKind }
 export const APP_KINDS: readonly AppKind[] = ['bare', 'minimal', 'sessionkit', 'express-session']
 
 /** The two routes every app serves, with their methods. */

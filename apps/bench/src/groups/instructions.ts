@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startRedisServer } from '@sessionkit/testkit/redis'
 import type { FactRow } from '../harness'
-import { APP_KINDS, APP_LABELS, ROUTES, cookies, load, startApp } from './express'
+import { APP_LABELS } from '../row-names'
+import { APP_KINDS, ROUTES, cookies, load, startApp } from './express'
 
 /**
  * CPU instructions per request of each Express app, counted by valgrind's callgrind. Requests

@@ -22,13 +22,19 @@ export const ROUND_TRIPS = {
   operations: { create: 'create', get: 'get (with touch)', save: 'save of a loaded session', delete: 'delete' },
 } as const
 
-/** The four apps of the Express group. */
-export type AppKind = 'bare' | 'minimal' | 'sessionkit' | 'express-session'
+/** The apps of the Express group. */
+export type AppKind = 'bare' | 'minimal' | 'minimal-batched' | 'sessionkit' | 'express-session'
 export const APP_LABELS: Record<AppKind, string> = {
   bare: 'bare Express (no sessions)',
   minimal: 'minimal Redis session: plain ioredis GET per request, SET per write, nothing else',
+  'minimal-batched': "minimal Redis session, batched: the same, each event-loop turn's commands written together",
   sessionkit: 'sessionkit middleware, Redis store',
   'express-session': 'express-session + connect-redis',
+}
+
+/** The apps that are not libraries but references: what the Redis round trips alone cost. */
+export function isReference(kind: AppKind): boolean {
+  return kind === 'minimal' || kind === 'minimal-batched'
 }
 
 /** The Express group's table for a route, e.g. `express: GET /read (read a session value)`. */

@@ -1,4 +1,4 @@
-// One of the four apps of the Express group, in its own process so the load generator never
+// One of the apps of the Express group, in its own process so the load generator never
 // shares a thread with it. Prints `READY <port>` once listening. Same routes in each:
 //   POST /login  creates a session (the bench collects cookies from it)
 //   GET  /read   reads a value from the session
@@ -12,8 +12,9 @@ import express from 'express'
 import expressSession from 'express-session'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
+import type { AppKind } from '../row-names'
 
-const [kind, redisUrl] = process.argv.slice(2) as ['bare' | 'minimal' | 'sessionkit' | 'express-session', string]
+const [kind, redisUrl] = process.argv.slice(2) as [AppKind, string]
 const app = express()
 app.disable('x-powered-by')
 app.set('etag', false)
@@ -27,12 +28,25 @@ if (kind === 'bare') {
   app.post('/login', (_req, res) => void res.json({ ok: true }))
   app.get('/read', (_req, res) => void res.json({ count: 0 }))
   app.post('/write', (_req, res) => void res.json({ count: 1 }))
-} else if (kind === 'minimal') {
+} else if (kind === 'minimal' || kind === 'minimal-batched') {
   // The least any Redis-backed session can do, with none of a session library's work: the key
   // is the raw cookie value (no parsing, no hashing, no validation), one plain ioredis `GET` and
   // `JSON.parse` per request, one `SET ... PX` of the whole value per write (no concurrency
   // control), no cookie re-sent. Its ratio to bare Express is what the round trips alone cost.
   const client = new Redis(redisUrl)
+  // The batched one corks the socket until the end of the turn, so the commands of every request
+  // read in one poll go out in one system call: what the sessionkit store does (write-batcher.ts).
+  let corked = false
+  const hold = () => {
+    const socket = kind === 'minimal-batched' && !corked ? (client as unknown as { stream?: { cork(): void; uncork(): void } }).stream : undefined
+    if (!socket) return
+    socket.cork()
+    corked = true
+    setImmediate(() => {
+      corked = false
+      socket.uncork()
+    })
+  }
   const COOKIE = 'minimal='
   type Minimal = { key: string; data: Data }
   const minimalOf = (req: express.Request) => (req as unknown as { minimal: Minimal }).minimal
@@ -45,6 +59,7 @@ if (kind === 'bare') {
   app.use((req, _res, next) => {
     const cookie = req.headers.cookie
     const key = cookie?.startsWith(COOKIE) ? cookie.slice(COOKIE.length) : 'bench-minimal:none'
+    hold()
     client.get(key).then((value) => {
       ;(req as unknown as { minimal: Minimal }).minimal = { key, data: value ? (JSON.parse(value) as Data) : { count: 0, cart: [] } }
       next()
@@ -54,6 +69,7 @@ if (kind === 'bare') {
   app.post('/write', (req, res, next) => {
     const { key, data } = minimalOf(req)
     data.count += 1
+    hold()
     client.set(key, JSON.stringify(data), 'PX', 1_800_000).then(() => res.json({ count: data.count }), next)
   })
 } else if (kind === 'sessionkit') {

@@ -5,19 +5,21 @@ import { fileURLToPath } from 'node:url'
 import { startRedisServer } from '@sessionkit/testkit/redis'
 import autocannon from 'autocannon'
 import { median, pairedRatio, type FactRow, type Row } from '../harness'
-import { APP_LABELS, expressGroupName, type AppKind } from '../row-names'
+import { APP_LABELS, expressGroupName, isReference, type AppKind } from '../row-names'
 
 /**
  * The middleware over real HTTP on loopback: a read route and a write route with sessionkit on
  * the Redis store, against the same Express app with no sessions and against express-session +
- * connect-redis. A fourth app, a reference, does only the Redis round trips any Redis-backed
- * session needs (a plain ioredis `GET` per request, a plain `SET` per write) and nothing else: its
- * ratio shows how much of the distance to bare Express the round trips alone cost on the machine
- * at hand. It is not a strict floor (plain ioredis writes each command with its own system call,
- * which the sessionkit store batches). Each app runs in its own process; autocannon (64
- * connections) runs here; the apps take turns round after round (many short rounds, the order
- * rotating) and each row is the median of its rounds. The ratio to bare Express is paired per round (`pairedRatio`), so a slow
- * spell of a shared host weighs on both sides of it.
+ * connect-redis. Two more apps are references: they do only the Redis round trips any
+ * Redis-backed session needs (a plain ioredis `GET` per request, a plain `SET` per write) and
+ * nothing else, so their ratios show how much of the distance to bare Express the round trips
+ * alone cost on the machine at hand. The first writes each command with its own system call, as
+ * plain ioredis does; the second holds the socket until the end of the event-loop turn, as the
+ * sessionkit store does (`batchWrites`), which makes it the floor for sessionkit. Each app runs in
+ * its own process; autocannon (64 connections) runs here; the apps take turns round after round
+ * (many short rounds, the order rotating) and each row is the median of its rounds. The ratio to
+ * bare Express is paired per round (`pairedRatio`), so a slow spell of a shared host weighs on
+ * both sides of it.
  *
  * On Linux each round also reads the CPU time the app's process and the Redis server used (from
  * `/proc`), per request. The app's one thread is what limits its requests per second, so bare
@@ -25,7 +27,7 @@ import { APP_LABELS, expressGroupName, type AppKind } from '../row-names'
  * costs its own process from what Redis and the load generator cost.
  */
 const here = dirname(fileURLToPath(import.meta.url))
-export const APP_KINDS: readonly AppKind[] = ['bare', 'minimal', 'sessionkit', 'express-session']
+export const APP_KINDS: readonly AppKind[] = ['bare', 'minimal', 'minimal-batched', 'sessionkit', 'express-session']
 
 /** The two routes every app serves, with their methods. */
 export const ROUTES = [
@@ -149,7 +151,7 @@ export async function expressGroup(options: { rounds: number; durationS: number;
           group,
           name: APP_LABELS[kind],
           peer: kind !== 'sessionkit',
-          ...(kind === 'minimal' ? { tag: 'reference' } : {}),
+          ...(isReference(kind) ? { tag: 'reference' } : {}),
           concurrency: 64,
           baseline: kind === 'bare' ? null : APP_LABELS.bare,
           ratio: kind === 'bare' ? null : pairedRatio(results.map((r) => r.requests.average), bare.map((r) => r.requests.average)),
@@ -185,7 +187,7 @@ function cpuFacts(group: string, runs: Map<AppKind, Round[]>): FactRow[] {
       value: median(app),
       unit: 'µs per request',
       peer: kind !== 'sessionkit',
-      ...(kind === 'minimal' ? { tag: 'reference' } : {}),
+      ...(isReference(kind) ? { tag: 'reference' } : {}),
       baseline: kind === 'bare' ? null : `${APP_LABELS.bare}: app process`,
       // Requests per CPU-second, paired per round: bare Express's CPU per request over this app's.
       ratio: kind === 'bare' ? null : pairedRatio(app.map((us) => 1 / us), bare.map((us) => 1 / us!)),

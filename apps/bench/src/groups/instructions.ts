@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startRedisServer } from '@sessionkit/testkit/redis'
 import type { FactRow } from '../harness'
-import { APP_LABELS } from '../row-names'
+import { APP_LABELS, isReference } from '../row-names'
 import { APP_KINDS, ROUTES, cookies, load, startApp } from './express'
 
 /**
@@ -67,7 +67,7 @@ export async function instructionsGroup(options: { requests: number; warmup: num
         value,
         unit: 'instructions',
         peer: kind !== 'sessionkit',
-        ...(kind === 'minimal' ? { tag: 'reference' } : {}),
+        ...(isReference(kind) ? { tag: 'reference' } : {}),
         baseline: kind === 'bare' ? null : APP_LABELS.bare,
         ratio: kind === 'bare' ? null : bare / value,
         ...(kind === 'bare' ? {} : { note: "bare Express's count over this row's (read it like a throughput ratio)" }),

@@ -21,10 +21,10 @@ import { APP_LABELS, expressGroupName, isReference, type AppKind } from '../row-
  * bare Express is paired per round (`pairedRatio`), so a slow spell of a shared host weighs on
  * both sides of it.
  *
- * On Linux each round also reads the CPU time the app's process and the Redis server used (from
- * `/proc`), per request. The app's one thread is what limits its requests per second, so bare
- * Express's CPU per request over an app's reads like a throughput ratio. It separates what an app
- * costs its own process from what Redis and the load generator cost.
+ * On Linux each round also reads the CPU time the app's process, its main thread and the Redis
+ * server used (from `/proc`), per request. The app's one thread is what limits its requests per
+ * second, so bare Express's CPU per request over an app's reads like a throughput ratio. It
+ * separates what an app costs its own process from what Redis and the load generator cost.
  */
 const here = dirname(fileURLToPath(import.meta.url))
 export const APP_KINDS: readonly AppKind[] = ['bare', 'minimal', 'minimal-batched', 'sessionkit', 'express-session']
@@ -98,22 +98,25 @@ export function load(port: number, path: string, method: 'GET' | 'POST', jar: st
 /**
  * CPU time (user + system) a process has used, in microseconds, from `/proc/<pid>/stat`; `null`
  * where there is no `/proc` (not Linux) or the process is gone. Clock ticks are 1/100 s on Linux.
+ * With `mainThread`, only its main thread's (`/proc/<pid>/task/<pid>/stat`): the rest of a Node
+ * process's time is V8's helper threads (garbage collection, compilation) and libuv's pool.
  */
-export function cpuMicros(pid: number | null | undefined): number | null {
+export function cpuMicros(pid: number | null | undefined, { mainThread = false } = {}): number | null {
   if (!pid) return null
   try {
     // Fields after the command name, which ends with ') ' and may itself hold spaces.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    const fields = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
     return (Number(fields[11]) + Number(fields[12])) * 10_000
   } catch {
     return null
   }
 }
 
-/** One app's round: its autocannon result and the CPU per request its process and Redis used. */
+/** One app's round: its autocannon result and the CPU per request its process (and its main thread) and Redis used. */
 interface Round {
   result: autocannon.Result
   appCpuUs: number | null
+  mainCpuUs: number | null
   redisCpuUs: number | null
 }
 
@@ -134,12 +137,12 @@ export async function expressGroup(options: { rounds: number; durationS: number;
         for (let j = 0; j < APP_KINDS.length; j++) {
           const kind = APP_KINDS[(j + round) % APP_KINDS.length]!
           const app = apps.get(kind)!
-          const app0 = cpuMicros(app.child.pid), redis0 = cpuMicros(redis.pid)
+          const app0 = cpuMicros(app.child.pid), main0 = cpuMicros(app.child.pid, { mainThread: true }), redis0 = cpuMicros(redis.pid)
           const result = await load(app.port, route, method, app.jar, { durationS: options.durationS })
-          const app1 = cpuMicros(app.child.pid), redis1 = cpuMicros(redis.pid)
+          const app1 = cpuMicros(app.child.pid), main1 = cpuMicros(app.child.pid, { mainThread: true }), redis1 = cpuMicros(redis.pid)
           if (result.non2xx > 0 || result.errors > 0) throw new Error(`${kind} ${route}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
           const perRequest = (a: number | null, b: number | null) => (a === null || b === null || result.requests.total === 0 ? null : (b - a) / result.requests.total)
-          runs.get(kind)!.push({ result, appCpuUs: perRequest(app0, app1), redisCpuUs: perRequest(redis0, redis1) })
+          runs.get(kind)!.push({ result, appCpuUs: perRequest(app0, app1), mainCpuUs: perRequest(main0, main1), redisCpuUs: perRequest(redis0, redis1) })
         }
       }
       const group = expressGroupName(method, route)
@@ -181,6 +184,10 @@ function cpuFacts(group: string, runs: Map<AppKind, Round[]>): FactRow[] {
     const rounds = runs.get(kind)!
     const app = rounds.map((r) => r.appCpuUs!)
     const redisUs = rounds.every((r) => r.redisCpuUs !== null) ? median(rounds.map((r) => r.redisCpuUs!)) : null
+    const mainUs = rounds.every((r) => r.mainCpuUs !== null) ? median(rounds.map((r) => r.mainCpuUs!)) : null
+    // Where the process's time went: its JavaScript thread, and the rest (V8's collector and
+    // compiler threads, libuv's pool), each the median of its rounds.
+    const split = mainUs === null ? null : `main thread ${mainUs.toFixed(1)} µs, other threads ${median(rounds.map((r) => r.appCpuUs! - r.mainCpuUs!)).toFixed(1)} µs`
     return {
       group,
       name: `${APP_LABELS[kind]}: app process`,
@@ -191,12 +198,13 @@ function cpuFacts(group: string, runs: Map<AppKind, Round[]>): FactRow[] {
       baseline: kind === 'bare' ? null : `${APP_LABELS.bare}: app process`,
       // Requests per CPU-second, paired per round: bare Express's CPU per request over this app's.
       ratio: kind === 'bare' ? null : pairedRatio(app.map((us) => 1 / us), bare.map((us) => 1 / us!)),
-      note:
-        kind === 'bare'
-          ? "the baseline; each ratio is its CPU per request over the row's, so it reads like a throughput ratio"
-          : redisUs === null
-            ? ''
-            : `Redis server: ${redisUs.toFixed(1)} µs per request`,
+      note: [
+        kind === 'bare' ? "the baseline; each ratio is its CPU per request over the row's, so it reads like a throughput ratio" : null,
+        split,
+        kind === 'bare' || redisUs === null ? null : `Redis server: ${redisUs.toFixed(1)} µs per request`,
+      ]
+        .filter((part) => part !== null)
+        .join('; '),
     }
   })
 }

@@ -278,16 +278,22 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
    * token is malformed (no store call), unknown, expired, revoked, or its payload does not open.
    * @example const session = await sessions.get(req.cookies.sid)
    */
-  async get(token: string): Promise<Session<TData> | null> {
-    this.assertOpen('get')
-    if (!isWellFormedToken(token)) return null
-    const now = this.now()
-    const record = await this.store.touch(sessionIdFromToken(token), {
-      now,
-      idleTtlMs: this.policy.idleTtlMs,
-      touchAfterMs: this.touchAfterMs,
-    })
-    return record ? this.toSession(record, 'get') : null
+  get(token: string): Promise<Session<TData> | null> {
+    // Not `async`: every request of the middleware waits here, and a suspended async function
+    // keeps a generator, a context and a promise alive for the whole round trip.
+    try {
+      this.assertOpen('get')
+      if (!isWellFormedToken(token)) return Promise.resolve(null)
+      const touched = this.store.touch(sessionIdFromToken(token), {
+        now: this.now(),
+        idleTtlMs: this.policy.idleTtlMs,
+        touchAfterMs: this.touchAfterMs,
+      })
+      // Promise.resolve hands a native promise back as it is, and adopts any other thenable.
+      return Promise.resolve(touched).then((record) => (record ? this.toSession(record, 'get') : null))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /**
@@ -626,8 +632,9 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
    * A function that throws fails only its own caller; the others are still written.
    */
   private async flushUpdates(id: string, jobs: CoalescedJob<UpdateJob<TData>, Session<TData> | null>[]): Promise<void> {
-    const failed = new Map<CoalescedJob<UpdateJob<TData>, Session<TData> | null>, unknown>()
-    const fail = (job: CoalescedJob<UpdateJob<TData>, Session<TData> | null>, error: unknown) => failed.set(job, error)
+    // Built on the first failure only: nearly every batch has none.
+    let failed: Map<CoalescedJob<UpdateJob<TData>, Session<TData> | null>, unknown> | null = null
+    const fail = (job: CoalescedJob<UpdateJob<TData>, Session<TData> | null>, error: unknown) => void (failed ??= new Map()).set(job, error)
     const run = () =>
       this.casWrite(
         id,
@@ -639,7 +646,8 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
             return { ...record, payload, lastAccessedAt: now, expiresAt: touchedExpiry(record, this.policy, now) }
           }
           // A job that failed on an earlier attempt stays out of the later ones.
-          const data = applyInOrder(failed.size > 0 ? jobs.filter((job) => !failed.has(job)) : jobs, decoded.data, fail)
+          const failedSoFar = failed
+          const data = applyInOrder(failedSoFar ? jobs.filter((job) => !failedSoFar.has(job)) : jobs, decoded.data, fail)
           return isThenable(data) ? data.then(toRecord) : toRecord(data)
         },
         jobs.length === 1 && jobs[0]!.input.current ? this.knownFromSession(jobs[0]!.input.current) : undefined,
@@ -647,8 +655,9 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
     const session = await (this.enableLocking ? this.withLockById(id, run) : run())
     // The payload is built only for a listener: this runs on every write of every request.
     if (session && this.events.has('updated')) this.emit('updated', { sessionId: id, userId: session.userId, timestamp: this.now(), version: session.version })
+    const failures = failed as Map<CoalescedJob<UpdateJob<TData>, Session<TData> | null>, unknown> | null
     for (const job of jobs) {
-      if (failed.has(job)) job.reject(failed.get(job))
+      if (failures?.has(job)) job.reject(failures.get(job))
       else job.resolve(session)
     }
   }
@@ -657,6 +666,7 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
    * The compare-and-set loop behind every write of an existing session. The first conflict is
    * retried at once with the record the store returned (no extra read); later ones back off with
    * jitter and re-read, so a crowd of writers spreads out instead of colliding in lockstep.
+   * `next` returns a new record, never `record` itself: its version is set here.
    */
   private async casWrite(
     id: string,
@@ -670,9 +680,11 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
       const decoded = attempt === 0 && known ? known.decoded : this.decode(record, operation)
       if (!decoded) return null
       const now = this.now()
-      // Awaited only when it is a promise: a synchronous change costs no extra turn.
+      // Awaited only when it is a promise: a synchronous change costs no extra turn. `next`
+      // returns a record of its own, so the version is set on it rather than on a copy.
       const produced = next(record, now, decoded)
-      const written = { ...(isThenable(produced) ? await produced : produced), version: record.version + 1 }
+      const written = isThenable(produced) ? await produced : produced
+      written.version = record.version + 1
       // Every write reseals a payload still sealed with a retired key, not only data changes.
       if (this.keyring && written.payload === record.payload && this.keyring.needsReseal(record.payload)) {
         written.payload = this.encode(id, decoded.data, decoded.meta)
@@ -783,7 +795,8 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
         absoluteExpiresAt: session.absoluteExpiresAt,
         version: session.version,
       },
-      decoded: { data: session.data, meta: { ipAddress: session.ipAddress, userAgent: session.userAgent, extra: { ...session.metadata } } },
+      // `extra` is only read (by encode), so the session's own object serves.
+      decoded: { data: session.data, meta: { ipAddress: session.ipAddress, userAgent: session.userAgent, extra: session.metadata } },
     }
   }
 

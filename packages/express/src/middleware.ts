@@ -5,10 +5,10 @@ import { clearedSessionCookie, readSessionCookie, resolveCookiePolicy, sessionCo
 import { answerFor, sendJson } from './http-errors'
 import { parseSessionOptions, type SessionBindingOptions, type SessionMiddlewareOptions } from './options'
 import { creationLimiter } from './rate-limit'
-import type { RegisteredData } from './register'
 import { EndGate, routeEndsThroughGates } from './response-hooks'
 import { resolveRemember } from './remember-cookie'
 import { SessionHandle, sessionGateOf, type CookieAction, type HandleContext } from './session-handle'
+import { attachSession } from './session-slot'
 
 /**
  * The session middleware for Express 4 and 5.
@@ -73,7 +73,7 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
 
   function attach(req: Request, res: Response, token: string | null, current: Session<TData> | null, startedAt: number): SessionHandle<TData> {
     const handle = new SessionHandle<TData>(ctx, req, res, token, current, startedAt)
-    req.session = handle as unknown as SessionHandle<RegisteredData>
+    attachSession(req, handle)
     return handle
   }
 

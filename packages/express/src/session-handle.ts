@@ -98,7 +98,6 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
   #rememberCookie: CookieAction = NO_COOKIE
   #headersHooked = false
   #gate: EndGate | null = null
-  #gateOnPrototype = false
   #finishing = false
 
   /**
@@ -445,28 +444,25 @@ export class SessionHandle<TData extends SessionData = Record<string, unknown>> 
 
   /**
    * The end-of-request save goes in front of `res.end`: through the shared `end` of Node's
-   * responses (see `routeEndsThroughGates`; nothing is added to the response), or, for a
-   * response whose `end` is another one (see `endsThroughGates`), by patching that response.
+   * responses (see `routeEndsThroughGates`; the gate is found in a WeakMap, nothing is added to
+   * the response), or, for a response whose `end` is another one (see `endsThroughGates`), by
+   * patching that response.
    */
   #hookEnd(): void {
     if (this.#gate) return
     this.#gate = this.#ctx.endGate(this.#req, this.#res, this)
-    if (endsThroughGates(this.#res)) this.#gateOnPrototype = true
+    if (endsThroughGates(this.#res)) GATES.set(this.#res, this.#gate)
     else gateEnd(this.#res, this.#gate)
-  }
-
-  /** @internal The gate the shared `end` of `res` must go through, if this handle set one. */
-  gateFor(res: ServerResponse): EndGate | null {
-    return this.#gateOnPrototype && res === this.#res ? this.#gate : null
   }
 }
 
+/** The gates of the responses whose end waits for a save, found by the shared `end`. */
+const GATES = new WeakMap<ServerResponse, EndGate>()
+
 /**
- * The session gate of a response, found through its request's `req.session` (Node sets
- * `res.req`), so nothing per request is stored on the response.
+ * The session gate of a response, if its request changed the session.
  * @internal
  */
 export function sessionGateOf(res: ServerResponse): EndGate | null {
-  const handle = (res as { req?: { session?: unknown } }).req?.session
-  return handle instanceof SessionHandle ? handle.gateFor(res) : null
+  return GATES.get(res) ?? null
 }

@@ -99,6 +99,30 @@ describe.each(memoryTargets)('the save before the response ends, on $name', (tar
     expect((await client.get('/count')).body).toEqual({ count: 2 })
   })
 
+  it('req.session is the handle without being an own property of the request, and a later assignment wins', async () => {
+    const { client } = await start(
+      [],
+      [
+        (req, res, next) => {
+          if (req.path === '/shape') return void res.json({ own: Object.hasOwn(req, 'session'), exists: req.session.exists })
+          if (req.path !== '/replaced') return next()
+          // The request changes the session, then a later middleware puts something else there.
+          ;(req.session.data as Data).count = 41
+          ;(req as { session: unknown }).session = { stub: true }
+          next()
+        },
+      ],
+    )
+    // Express sets each request's prototype, and V8 then builds a hidden class per request for
+    // every property added to it: the handle is found through a prototype accessor instead.
+    await client.post('/incr')
+    expect((await client.get('/shape')).body).toEqual({ own: false, exists: true })
+    const replaced = await client.get('/replaced')
+    expect(replaced.status).toBe(404)
+    // What the request changed before the assignment is still saved at its end.
+    expect((await client.get('/count')).body).toEqual({ count: 41 })
+  })
+
   it('runs the save once when several wrappers each call the end they found', async () => {
     const log: string[] = []
     const { client, manager } = await start([wrapsEnd('a', log)], [wrapsEnd('b', log), wrapsEnd('c', log)])
@@ -139,6 +163,23 @@ describe("Node's shared ServerResponse#end", () => {
     const bodies = await Promise.all(['/cb', '/chunk', '/buffer'].map(async (path) => (await fetch(base + path)).text()))
     expect(bodies).toEqual(['', 'chunk', 'buffer'])
     await expect.poll(() => calls.sort()).toEqual(['cb', 'chunk'])
+    await manager.close()
+  })
+
+  it('leaves req.session undefined on requests no session middleware handled, and assignable', async () => {
+    const manager = new SessionManager({ store: new MemoryStore(), cleanupInterval: false })
+    session({ manager })
+    const seen: unknown[] = []
+    server = createServer((req, res) => {
+      const request = req as { session?: unknown }
+      seen.push(request.session)
+      request.session = { mine: true }
+      seen.push(request.session, Object.keys(req).includes('session'))
+      res.end()
+    })
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()))
+    await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)).text()
+    expect(seen).toEqual([undefined, { mine: true }, true])
     await manager.close()
   })
 })

@@ -139,12 +139,12 @@ export class RedisStore implements SessionStore {
    * when the write is due: at most once per `touchAfterMs` per session, and then it re-checks
    * everything atomically.
    */
-  async touch(id: string, options: TouchOptions): Promise<SessionRecord | null> {
-    if (options.touchAfterMs > 0) {
-      const record = await this.#send(getCall(this.keys, id, options.now), 'touch')
-      if (record === null || options.now - record.lastAccessedAt < options.touchAfterMs) return record
-    }
-    return this.#send(touchCall(this.keys, id, options), 'touch')
+  touch(id: string, options: TouchOptions): Promise<SessionRecord | null> {
+    // Not `async`: a read waits on the GET's own promise, with no suspended function behind it.
+    if (options.touchAfterMs <= 0) return this.#send(touchCall(this.keys, id, options), 'touch')
+    return this.#send(getCall(this.keys, id, options.now), 'touch').then((record) =>
+      record === null || options.now - record.lastAccessedAt < options.touchAfterMs ? record : this.#send(touchCall(this.keys, id, options), 'touch'),
+    )
   }
 
   replace(record: SessionRecord, expectedVersion: number, now: number): Promise<ReplaceResult> {

@@ -17,7 +17,7 @@ const base: RunOptions = quick
 
 const groups: Record<string, () => Promise<unknown>> = {
   memory: () => memoryGroup({ ...base, population: quick ? 10_000 : 100_000, heapCount: quick ? 20_000 : 1_000_000 }),
-  express: () => expressGroup({ rounds: quick ? 1 : 9, durationS: quick ? 1 : 2, sessions: quick ? 50 : 1000 }),
+  express: () => expressGroup({ rounds: quick ? 1 : 3, durationS: quick ? 1 : 2, sessions: quick ? 50 : 1000, instances: quick ? 1 : 3 }),
   instructions: async () => ({ rows: [], ...(await instructionsGroup({ requests: quick ? 300 : 10_000, warmup: quick ? 300 : 3_000, sessions: quick ? 20 : 200 })) }),
   'round-trips': async () => ({ rows: [], facts: await roundTripsGroup() }),
   scaling: async () => ({ rows: [], facts: await scalingGroup({ expired: quick ? 10_000 : 100_000, total: quick ? 100_000 : 1_000_000 }) }),

@@ -16,10 +16,10 @@ import { APP_LABELS, expressGroupName, isReference, type AppKind } from '../row-
  * alone cost on the machine at hand. The first writes each command with its own system call, as
  * plain ioredis does; the second holds the socket until the end of the event-loop turn, as the
  * sessionkit store does (`batchWrites`), which makes it the floor for sessionkit. Each app runs in
- * its own process; autocannon (64 connections) runs here; the apps take turns round after round
- * (many short rounds, the order rotating) and each row is the median of its rounds. The ratio to
- * bare Express is paired per round (`pairedRatio`), so a slow spell of a shared host weighs on
- * both sides of it.
+ * its own processes (several per app: see `instances`); autocannon (64 connections) runs here;
+ * the processes take turns round after round (short rounds, the order rotating) and each row is
+ * the median of all its runs. The ratio to bare Express is paired per round and process
+ * (`pairedRatio`), so a slow spell of a shared host weighs on both sides of it.
  *
  * On Linux each round also reads the CPU time the app's process, its main thread and the Redis
  * server used (from `/proc`), per request. The app's one thread is what limits its requests per
@@ -120,29 +120,44 @@ interface Round {
   redisCpuUs: number | null
 }
 
-export async function expressGroup(options: { rounds: number; durationS: number; sessions: number }): Promise<{ rows: Row[]; facts: FactRow[] }> {
+export async function expressGroup(options: { rounds: number; durationS: number; sessions: number; instances: number }): Promise<{ rows: Row[]; facts: FactRow[] }> {
   const redis = await startRedisServer()
-  const apps = new Map<AppKind, { port: number; child: ChildProcess; jar: string[] }>()
-  for (const kind of APP_KINDS) {
-    const app = await startApp(kind, redis.url)
-    apps.set(kind, { ...app, jar: kind === 'bare' ? [] : await cookies(app.port, options.sessions) })
-  }
+  // Each app runs as `instances` processes, each signed in with its own cookies: two processes
+  // of one build differ by up to 15% in CPU per request (the JIT and V8's heap sizing decide
+  // differently in each), so one process per app would measure that luck with the app.
+  const apps = new Map<AppKind, { port: number; child: ChildProcess; jar: string[] }[]>()
+  const all: ChildProcess[] = []
   const rows: Row[] = []
   const facts: FactRow[] = []
   try {
+    for (const kind of APP_KINDS) {
+      const list: { port: number; child: ChildProcess; jar: string[] }[] = []
+      for (let i = 0; i < options.instances; i++) {
+        const app = await startApp(kind, redis.url)
+        all.push(app.child)
+        list.push({ ...app, jar: kind === 'bare' ? [] : await cookies(app.port, options.sessions) })
+      }
+      apps.set(kind, list)
+    }
+    // One run of every app process per round, the order rotating round after round.
+    const slots = APP_KINDS.flatMap((kind) => apps.get(kind)!.map((_, instance) => ({ kind, instance })))
     for (const [route, method] of ROUTES) {
+      // runs[kind][round * instances + instance]: paired with bare Express's run of the same round and instance.
       const runs = new Map<AppKind, Round[]>(APP_KINDS.map((k) => [k, []]))
-      for (const kind of APP_KINDS) await load(apps.get(kind)!.port, route, method, apps.get(kind)!.jar, { durationS: 1 }) // warm-up
+      for (const { kind, instance } of slots) {
+        const app = apps.get(kind)![instance]!
+        await load(app.port, route, method, app.jar, { durationS: 1 }) // warm-up
+      }
       for (let round = 0; round < options.rounds; round++) {
-        for (let j = 0; j < APP_KINDS.length; j++) {
-          const kind = APP_KINDS[(j + round) % APP_KINDS.length]!
-          const app = apps.get(kind)!
+        for (let j = 0; j < slots.length; j++) {
+          const { kind, instance } = slots[(j + round) % slots.length]!
+          const app = apps.get(kind)![instance]!
           const app0 = cpuMicros(app.child.pid), main0 = cpuMicros(app.child.pid, { mainThread: true }), redis0 = cpuMicros(redis.pid)
           const result = await load(app.port, route, method, app.jar, { durationS: options.durationS })
           const app1 = cpuMicros(app.child.pid), main1 = cpuMicros(app.child.pid, { mainThread: true }), redis1 = cpuMicros(redis.pid)
           if (result.non2xx > 0 || result.errors > 0) throw new Error(`${kind} ${route}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
           const perRequest = (a: number | null, b: number | null) => (a === null || b === null || result.requests.total === 0 ? null : (b - a) / result.requests.total)
-          runs.get(kind)!.push({ result, appCpuUs: perRequest(app0, app1), mainCpuUs: perRequest(main0, main1), redisCpuUs: perRequest(redis0, redis1) })
+          runs.get(kind)![round * options.instances + instance] = { result, appCpuUs: perRequest(app0, app1), mainCpuUs: perRequest(main0, main1), redisCpuUs: perRequest(redis0, redis1) }
         }
       }
       const group = expressGroupName(method, route)
@@ -167,7 +182,7 @@ export async function expressGroup(options: { rounds: number; durationS: number;
       facts.push(...cpuFacts(`express: CPU per request, ${method} ${route}`, runs))
     }
   } finally {
-    for (const app of apps.values()) app.child.kill()
+    for (const child of all) child.kill()
     await redis.destroy()
   }
   return { rows, facts }

@@ -45,7 +45,7 @@ const meta = {
     ? 'quick (smoke: numbers not meaningful)'
     : groups.every((g) => g === 'instructions')
       ? 'callgrind: instructions per request, counted over a fixed number of requests per route after a warm-up'
-      : 'full: warm-up, rounds interleaved (5; Express 9 of 2 s), medians, ratios paired per round',
+      : 'full: warm-up, rounds interleaved (5; Express: 3 processes per app, 3 rounds of 2 s each), medians, ratios paired per round',
   command: `pnpm bench ${args.join(' ')}`.trim(),
 }
 // A quick run is a smoke test: its numbers say nothing about the targets.

@@ -8,7 +8,7 @@ import { creationLimiter } from './rate-limit'
 import { EndGate, routeEndsThroughGates } from './response-hooks'
 import { resolveRemember } from './remember-cookie'
 import { SessionHandle, sessionGateOf, type CookieAction, type HandleContext } from './session-handle'
-import { attachSession } from './session-slot'
+import { attachSession, useSessionSlot } from './session-slot'
 
 /**
  * The session middleware for Express 4 and 5.
@@ -40,6 +40,8 @@ export function session<TData extends SessionData>(options: SessionMiddlewareOpt
   const remember = o.rememberMe ? resolveRemember(o.rememberMe, o.cookie) : null
   // Once per process: the end-of-request save waits in front of Node's shared `res.end`.
   routeEndsThroughGates(sessionGateOf)
+  // Likewise `req.session`: one accessor on Node's request, the handles in a WeakMap.
+  useSessionSlot()
 
   // Built once: a request allocates only its handle and the hooks it turns out to need.
   const ctx: HandleContext<TData> = {

@@ -54,14 +54,22 @@ function defineOwn(req: object, value: unknown): void {
   Object.defineProperty(req, 'session', { value, writable: true, enumerable: true, configurable: true })
 }
 
-const sessions = registry().sessions
+let sessions: WeakMap<object, unknown> | null = null
 
 /**
- * Makes `handle` the request's `req.session`.
+ * Installs the accessor (once per process) and takes the shared map; `session()` calls it, so
+ * importing the package changes nothing on Node's request.
+ */
+export function useSessionSlot(): void {
+  sessions ??= registry().sessions
+}
+
+/**
+ * Makes `handle` the request's `req.session` (after {@link useSessionSlot}).
  * @example attachSession(req, handle); req.session === handle // true
  */
 export function attachSession(req: object, handle: object): void {
-  sessions.set(req, handle)
+  sessions!.set(req, handle)
   // An own property, an accessor of someone else's, or a request that is not Node's.
   if ((req as { session?: unknown }).session !== handle) defineOwn(req, handle)
 }

@@ -47,6 +47,11 @@ export function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT')
 }
 
+/** True for ioredis' own `commandTimeout` rejection ("Command timed out"). */
+export function isCommandTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Command timed out'
+}
+
 /**
  * The error of a call that got no reply within `ms`.
  * @example reject(timeoutError('get', 2000))

@@ -35,7 +35,7 @@ import type { Cluster, Redis } from 'ioredis'
 import { ClusterSteps } from './cluster-steps'
 import { openConnection } from './connection'
 import { parseStoreOptions, splitConnection, type RedisConnection, type RedisStoreOptions } from './options'
-import { STORE_NAME, bounded, isNoScript, timeoutError, toSessionError } from './redis-errors'
+import { STORE_NAME, bounded, isCommandTimeout, isNoScript, timeoutError, toSessionError } from './redis-errors'
 import { WriteBatcher } from './write-batcher'
 
 /**
@@ -61,6 +61,10 @@ export class RedisStore implements SessionStore {
   readonly #timeout: number
   readonly #cluster: ClusterSteps
   readonly #batcher: WriteBatcher
+  /** True when ioredis bounds every command by this store's timeout (see `#send`). */
+  readonly #clientTimesOut: boolean
+  /** One rejection handler per operation name, built on first use (see `#send`). */
+  readonly #failures = new Map<string, (error: unknown) => never>()
   #closed = false
 
   constructor(connection: RedisConnection = { url: 'redis://127.0.0.1:6379' }, options: RedisStoreOptions = {}) {
@@ -84,14 +88,56 @@ export class RedisStore implements SessionStore {
     })
     this.#cluster = new ClusterSteps(this.keys, (call, operation) => this.#send(call, operation))
     this.#batcher = new WriteBatcher(this.client, resolved.batchWrites)
+    this.#clientTimesOut = this.topology === 'single' && (this.client.options as { commandTimeout?: number }).commandTimeout === this.#timeout
   }
 
   /**
    * Sends one call: a plain command, or EVALSHA with an EVAL fallback on NOSCRIPT. The hot path:
-   * one promise and one timer per call, no intermediate promise chain.
+   * when ioredis bounds its commands by this store's timeout (a client the store created), the
+   * call is ioredis' own promise and one `then`: no promise, timer or settle closures of the
+   * store's, which a request would otherwise hold for the whole round trip. Any other client
+   * gets one promise and one timer per call (`#sendTimed`).
    */
   #send<R>(call: RedisCall<R>, operation: string): Promise<R> {
     if (this.#closed) return Promise.reject(new ClosedError('the Redis store', { operation }))
+    if (!this.#clientTimesOut) return this.#sendTimed(call, operation)
+    const client = this.client
+    const fail = this.#failureOf(operation)
+    const parse = (reply: unknown): R => {
+      try {
+        return call.parse(reply)
+      } catch (error) {
+        throw toSessionError(error, operation)
+      }
+    }
+    this.#batcher.hold()
+    if (call.kind === 'command') {
+      const [command, ...args] = call.command
+      return client.call(command!, ...args).then(parse, fail)
+    }
+    const { script, keys, args } = call
+    // After NOSCRIPT the source goes once, with a timeout of its own: such a call (the first
+    // after a Redis restart) may take one round trip longer than the timeout.
+    return client
+      .evalsha(script.sha1, keys.length, ...keys, ...args)
+      .then(parse, (error: unknown) => (isNoScript(error) ? client.eval(script.source, keys.length, ...keys, ...args).then(parse, fail) : fail(error)))
+  }
+
+  /** The rejection handler of `operation`: ioredis' timeout as the store's, anything else typed. */
+  #failureOf(operation: string): (error: unknown) => never {
+    let fail = this.#failures.get(operation)
+    if (!fail) {
+      const ms = this.#timeout
+      fail = (error: unknown): never => {
+        throw isCommandTimeout(error) ? timeoutError(operation, ms) : toSessionError(error, operation)
+      }
+      this.#failures.set(operation, fail)
+    }
+    return fail
+  }
+
+  /** `#send` for a client that does not time its commands out by this store's timeout. */
+  #sendTimed<R>(call: RedisCall<R>, operation: string): Promise<R> {
     const client = this.client
     const ms = this.#timeout
     return new Promise<R>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { StoreUnavailableError, isStoreUnavailable, type SessionRecord } from '@sessionkit/core'
+import { StoreError, StoreUnavailableError, isStoreUnavailable, type SessionRecord } from '@sessionkit/core'
 import { makeRecord } from '@sessionkit/conformance'
 import { startRedisServer, type RedisServerHandle } from '@sessionkit/testkit/redis'
 import { Redis } from 'ioredis'
@@ -108,6 +108,29 @@ describe('Redis going away and coming back', () => {
       }
     })
   }
+
+  it('an error reply (a key of another type where a record should be) is a StoreError, for owned and app-owned clients', async () => {
+    const appClient = new Redis(server.url)
+    appClient.on('error', () => {})
+    const stores = [
+      new RedisStore({ url: server.url, prefix: 'wrongtype', commandTimeout: TIMEOUT_MS }),
+      new RedisStore({ client: appClient }, { prefix: 'wrongtype', commandTimeout: TIMEOUT_MS }),
+    ]
+    try {
+      const record = makeRecord(Date.now())
+      await appClient.hset(stores[0]!.keys.sessionKey(record.id), 'not', 'a record')
+      for (const store of stores) {
+        const error = await store.get(record.id, Date.now()).catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(StoreError)
+        expect(isStoreUnavailable(error)).toBe(false)
+        expect(String((error as Error).message)).toContain('get: Redis answered an error')
+        expect(String(((error as Error).cause as Error).message)).toContain('WRONGTYPE')
+      }
+    } finally {
+      for (const store of stores) await store.close()
+      appClient.disconnect()
+    }
+  })
 
   it('a slow Redis (busy with a long script) makes calls fail with StoreUnavailableError, not hang', async () => {
     const store = new RedisStore({ url: server.url, prefix: 'slow', commandTimeout: TIMEOUT_MS })

@@ -101,7 +101,6 @@ export class RedisStore implements SessionStore {
   #send<R>(call: RedisCall<R>, operation: string): Promise<R> {
     if (this.#closed) return Promise.reject(new ClosedError('the Redis store', { operation }))
     if (!this.#clientTimesOut) return this.#sendTimed(call, operation)
-    const client = this.client
     const fail = this.#failureOf(operation)
     const parse = (reply: unknown): R => {
       try {
@@ -110,17 +109,27 @@ export class RedisStore implements SessionStore {
         throw toSessionError(error, operation)
       }
     }
+    // After NOSCRIPT the source goes once, with a timeout of its own: such a call (the first
+    // after a Redis restart) may take one round trip longer than the timeout.
+    return this.#dispatch(call, parse, fail)
+  }
+
+  /**
+   * Writes `call` to the client and settles through `onReply` / `onError`: the command, or
+   * EVALSHA and, when the server lost its script cache (restart, failover, SCRIPT FLUSH), one
+   * EVAL of the source.
+   */
+  #dispatch<T>(call: RedisCall<unknown>, onReply: (reply: unknown) => T, onError: (error: unknown) => T): Promise<T> {
+    const client = this.client
     this.#batcher.hold()
     if (call.kind === 'command') {
       const [command, ...args] = call.command
-      return client.call(command!, ...args).then(parse, fail)
+      return client.call(command!, ...args).then(onReply, onError)
     }
     const { script, keys, args } = call
-    // After NOSCRIPT the source goes once, with a timeout of its own: such a call (the first
-    // after a Redis restart) may take one round trip longer than the timeout.
     return client
       .evalsha(script.sha1, keys.length, ...keys, ...args)
-      .then(parse, (error: unknown) => (isNoScript(error) ? client.eval(script.source, keys.length, ...keys, ...args).then(parse, fail) : fail(error)))
+      .then(onReply, (error: unknown) => (isNoScript(error) ? client.eval(script.source, keys.length, ...keys, ...args).then(onReply, onError) : onError(error)))
   }
 
   /** The rejection handler of `operation`: ioredis' timeout as the store's, anything else typed. */
@@ -138,7 +147,6 @@ export class RedisStore implements SessionStore {
 
   /** `#send` for a client that does not time its commands out by this store's timeout. */
   #sendTimed<R>(call: RedisCall<R>, operation: string): Promise<R> {
-    const client = this.client
     const ms = this.#timeout
     return new Promise<R>((resolve, reject) => {
       const timer = setTimeout(() => reject(timeoutError(operation, ms)), ms)
@@ -155,18 +163,7 @@ export class RedisStore implements SessionStore {
         clearTimeout(timer)
         reject(toSessionError(error, operation))
       }
-      this.#batcher.hold()
-      if (call.kind === 'command') {
-        const [command, ...args] = call.command
-        client.call(command!, ...args).then(settle, fail)
-        return
-      }
-      const { script, keys, args } = call
-      client.evalsha(script.sha1, keys.length, ...keys, ...args).then(settle, (error: unknown) => {
-        // The server lost its script cache (restart, failover, SCRIPT FLUSH): send the source once.
-        if (isNoScript(error)) client.eval(script.source, keys.length, ...keys, ...args).then(settle, fail)
-        else fail(error)
-      })
+      void this.#dispatch(call, settle, fail)
     })
   }
 

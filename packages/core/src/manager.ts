@@ -632,9 +632,8 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
    * A function that throws fails only its own caller; the others are still written.
    */
   private async flushUpdates(id: string, jobs: CoalescedJob<UpdateJob<TData>, Session<TData> | null>[]): Promise<void> {
-    // Built on the first failure only: nearly every batch has none.
-    let failed: Map<CoalescedJob<UpdateJob<TData>, Session<TData> | null>, unknown> | null = null
-    const fail = (job: CoalescedJob<UpdateJob<TData>, Session<TData> | null>, error: unknown) => void (failed ??= new Map()).set(job, error)
+    const failed = new Map<CoalescedJob<UpdateJob<TData>, Session<TData> | null>, unknown>()
+    const fail = (job: CoalescedJob<UpdateJob<TData>, Session<TData> | null>, error: unknown) => failed.set(job, error)
     const run = () =>
       this.casWrite(
         id,
@@ -646,8 +645,7 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
             return { ...record, payload, lastAccessedAt: now, expiresAt: touchedExpiry(record, this.policy, now) }
           }
           // A job that failed on an earlier attempt stays out of the later ones.
-          const failedSoFar = failed
-          const data = applyInOrder(failedSoFar ? jobs.filter((job) => !failedSoFar.has(job)) : jobs, decoded.data, fail)
+          const data = applyInOrder(failed.size > 0 ? jobs.filter((job) => !failed.has(job)) : jobs, decoded.data, fail)
           return isThenable(data) ? data.then(toRecord) : toRecord(data)
         },
         jobs.length === 1 && jobs[0]!.input.current ? this.knownFromSession(jobs[0]!.input.current) : undefined,
@@ -655,9 +653,8 @@ export class SessionManager<TData extends SessionData = Record<string, unknown>>
     const session = await (this.enableLocking ? this.withLockById(id, run) : run())
     // The payload is built only for a listener: this runs on every write of every request.
     if (session && this.events.has('updated')) this.emit('updated', { sessionId: id, userId: session.userId, timestamp: this.now(), version: session.version })
-    const failures = failed as Map<CoalescedJob<UpdateJob<TData>, Session<TData> | null>, unknown> | null
     for (const job of jobs) {
-      if (failures?.has(job)) job.reject(failures.get(job))
+      if (failed.has(job)) job.reject(failed.get(job))
       else job.resolve(session)
     }
   }

@@ -95,13 +95,11 @@ export class RedisStore implements SessionStore {
    * Sends one call: a plain command, or EVALSHA with an EVAL fallback on NOSCRIPT. The hot path:
    * when ioredis bounds its commands by this store's timeout (a client the store created), the
    * call is ioredis' own promise and one `then`: no promise, timer or settle closures of the
-   * store's, which a request would otherwise hold for the whole round trip. Any other client
-   * gets one promise and one timer per call (`#sendTimed`).
+   * store's, which a request would otherwise hold for the whole round trip. Any other client's
+   * calls are bounded by the store (`bounded`: one promise and one timer per call).
    */
   #send<R>(call: RedisCall<R>, operation: string): Promise<R> {
     if (this.#closed) return Promise.reject(new ClosedError('the Redis store', { operation }))
-    if (!this.#clientTimesOut) return this.#sendTimed(call, operation)
-    const fail = this.#failureOf(operation)
     const parse = (reply: unknown): R => {
       try {
         return call.parse(reply)
@@ -111,7 +109,11 @@ export class RedisStore implements SessionStore {
     }
     // After NOSCRIPT the source goes once, with a timeout of its own: such a call (the first
     // after a Redis restart) may take one round trip longer than the timeout.
-    return this.#dispatch(call, parse, fail)
+    if (this.#clientTimesOut) return this.#dispatch(call, parse, this.#failureOf(operation))
+    const fail = (error: unknown): never => {
+      throw toSessionError(error, operation)
+    }
+    return bounded(this.#dispatch(call, parse, fail), this.#timeout, operation)
   }
 
   /**
@@ -143,28 +145,6 @@ export class RedisStore implements SessionStore {
       this.#failures.set(operation, fail)
     }
     return fail
-  }
-
-  /** `#send` for a client that does not time its commands out by this store's timeout. */
-  #sendTimed<R>(call: RedisCall<R>, operation: string): Promise<R> {
-    const ms = this.#timeout
-    return new Promise<R>((resolve, reject) => {
-      const timer = setTimeout(() => reject(timeoutError(operation, ms)), ms)
-      timer.unref()
-      const settle = (reply: unknown) => {
-        clearTimeout(timer)
-        try {
-          resolve(call.parse(reply))
-        } catch (error) {
-          reject(toSessionError(error, operation))
-        }
-      }
-      const fail = (error: unknown) => {
-        clearTimeout(timer)
-        reject(toSessionError(error, operation))
-      }
-      void this.#dispatch(call, settle, fail)
-    })
   }
 
   insert(record: SessionRecord, options: InsertOptions): Promise<InsertResult> {
